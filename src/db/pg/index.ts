@@ -1,0 +1,44 @@
+/**
+ * The `pg` driver: node-postgres' `Pool` under `drizzle-orm/node-postgres`. Django's
+ * `django.db.backends.postgresql` for a PostgreSQL server you run (or Hyperdrive).
+ *
+ * ```ts
+ * const db = await connect('postgres://app:secret@127.0.0.1:5432/app');   // driver 'pg' is the default
+ * ```
+ *
+ * Runs on Node and inside workerd (with `nodejs_compat`, node-postgres opens its TCP socket
+ * through `cloudflare:sockets`). `open()` sends `select 1` so an unreachable server fails at
+ * `connect()` with an `OperationalError` naming `host:port`, within `connectTimeoutMs`.
+ */
+import pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type { DriverInstance, DriverOpenOptions } from '../driver.js';
+import { probeConnection } from '../probe.js';
+
+export const capabilities = { interactiveTransactions: true, savepoints: true, batch: false, cursors: true } as const;
+
+export async function open(options: DriverOpenOptions): Promise<DriverInstance> {
+  const pool = new pg.Pool({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs });
+  // An idle client losing its server (a restart, a closed harness) must not crash the process:
+  // the next query fails instead and is reported as an OperationalError.
+  pool.on('error', () => undefined);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await pool.end();
+  };
+  await probeConnection(
+    { driver: 'pg', url: options.url, connectTimeoutMs: options.connectTimeoutMs },
+    () => pool.query('select 1'),
+    close,
+  );
+  return {
+    name: 'pg',
+    capabilities,
+    drizzle: drizzle(pool, { logger: options.logger }),
+    close,
+  };
+}
+
+export default open;

@@ -1,0 +1,18 @@
+/**
+ * Everything the `djazzle` entry point exports, shared by the Node entry (`index.ts`) and the
+ * Worker entry (`index.worker.ts`), which differ only in the drivers they register.
+ */
+import './query/model-port.js';
+
+export * from './core/errors.js';
+export { connect, getConnection, hasConnection, allConnections, closeAll, type ConnectOptions } from './db/connect.js';
+export { Connection, type SessionOptions } from './db/connection.js';
+export type { DriverCapabilities, DriverName } from './db/driver.js';
+export { atomic, onCommit, setRollback, getRollback, type AtomicOptions } from './db/transaction.js';
+export {
+  Model, ModelBase, ForeignKey, OneToOne, ManyToMany, CASCADE, PROTECT, RESTRICT, SET_NULL, SET_DEFAULT, SET, DO_NOTHING,
+  Field, Options, apps, Apps, defineApp, isModelClass, isModelInstance,
+  type OnDelete, type FieldOptions, type MetaOptions, type AppConfig, type Constraint, type RelationSpec,
+  type ModelClass, type ModelInstance, type InstanceOf, type AnyModel, type ModelOptions,
+} from './models/index.js';
+export * from './query/index.js';

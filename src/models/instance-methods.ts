@@ -1,0 +1,198 @@
+/**
+ * Instance methods that touch the database: Django's `Model.save()` (`save_base`, `save_table`,
+ * `_do_update`, `_do_insert`), and the JSON / equality helpers.
+ *
+ * ```ts
+ * await article.save({ updateFields: ['headline'] }) // article.save(update_fields=['headline'])
+ * ```
+ */
+import { eq } from 'drizzle-orm';
+import { DatabaseError } from '../core/errors.js';
+import { activeSession } from '../core/ports.js';
+import { getConnection } from '../db/connect.js';
+import { postSave, preSave } from '../signals/builtins.js';
+import { coerceValue } from './coerce.js';
+import type { AnyModelClass, Field } from './field.js';
+import type { Options } from './options.js';
+import { modelQueries } from './ports.js';
+import { type HasState, STATE } from './state.js';
+
+export interface SaveOptions {
+  forceInsert?: boolean;
+  forceUpdate?: boolean;
+  updateFields?: Iterable<string> | null;
+  /** The connection alias (Django's `using`). */
+  using?: string;
+}
+
+type Instance = HasState & Record<string, unknown>;
+
+function metaOf(instance: object): Options {
+  return (instance.constructor as AnyModelClass)._meta as Options;
+}
+
+/** The alias a write goes to: explicit, the session's, the instance's own, or `'default'`. */
+export function writeAlias(instance: object, using?: string): string {
+  return using ?? activeSession()?.alias ?? (instance as Instance)[STATE].db ?? 'default';
+}
+
+function checkUpdateFields(meta: Options, names: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const bad: string[] = [];
+  for (const name of names) {
+    const field = meta.forwardField(name);
+    if (!field || field.manyToMany || field.column === null) bad.push(name);
+    else out.add(field.name);
+  }
+  if (bad.length > 0) {
+    throw new TypeError(`The following fields do not exist in this model, are m2m fields, or are non-concrete fields: ${bad.join(', ')}`);
+  }
+  return out;
+}
+
+/** Django's `_prepare_related_fields_for_save`: refuse unsaved related objects, copy their pk. */
+function prepareRelatedFields(instance: Instance, meta: Options): void {
+  const cache = instance[STATE].cache;
+  if (!cache) return;
+  for (const field of meta.fields) {
+    if (!field.isForwardSingle || !cache.has(field.name)) continue;
+    const related = cache.get(field.name) as Instance | null;
+    if (related === null) continue;
+    const targetAttname = field.targetField?.attname ?? 'id';
+    if (related[targetAttname] === null || related[targetAttname] === undefined) {
+      throw new TypeError(`save() prohibited to prevent data loss due to unsaved related object '${field.name}'.`);
+    }
+    if (instance[field.attname] === null || instance[field.attname] === undefined) instance[field.attname] = related[targetAttname];
+  }
+}
+
+function valueFor(instance: Instance, field: Field): unknown {
+  return coerceValue(field, instance[field.attname]);
+}
+
+export async function saveInstance(target: object, options: SaveOptions): Promise<void> {
+  const instance = target as Instance;
+  const meta = metaOf(instance);
+  const model = meta.model;
+  if (options.forceInsert && (options.forceUpdate || options.updateFields)) {
+    throw new TypeError('Cannot force both insert and updating in model saving.');
+  }
+  prepareRelatedFields(instance, meta);
+  let updateFields: Set<string> | null = null;
+  if (options.updateFields !== undefined && options.updateFields !== null) {
+    updateFields = checkUpdateFields(meta, options.updateFields);
+    if (updateFields.size === 0) return; // Django: an empty update_fields skips the save
+  }
+  const using = writeAlias(instance, options.using);
+  const connection = getConnection(using);
+  const signalPayload = { instance, raw: false, using, updateFields: updateFields as ReadonlySet<string> | null };
+  if (preSave.hasListeners(model)) await preSave.send(model, signalPayload);
+  const created = await saveTable(instance, meta, connection, updateFields, options);
+  const state = instance[STATE];
+  state.adding = false;
+  state.db = using;
+  activeSession()?.saved(instance);
+  if (postSave.hasListeners(model)) await postSave.send(model, { ...signalPayload, created });
+}
+
+async function saveTable(
+  instance: Instance,
+  meta: Options,
+  connection: ReturnType<typeof getConnection>,
+  updateFields: Set<string> | null,
+  options: SaveOptions,
+): Promise<boolean> {
+  const pk = meta.pk;
+  const table = meta.table;
+  const pkColumn = pk.drizzleColumn!;
+  let pkValue = instance[pk.attname];
+  if ((pkValue === null || pkValue === undefined) && pk.default !== undefined) {
+    pkValue = pk.getDefault();
+    instance[pk.attname] = pkValue;
+  }
+  const pkSet = pkValue !== null && pkValue !== undefined;
+  if (!pkSet && (options.forceUpdate || updateFields)) throw new TypeError('Cannot force an update in save() with no primary key.');
+  const state = instance[STATE];
+  const now = new Date();
+  let forceInsert = options.forceInsert ?? false;
+  if (!forceInsert && state.adding && pk.default !== undefined) forceInsert = true;
+  if (pkSet && !forceInsert) {
+    const values: Record<string, unknown> = {};
+    for (const field of meta.concreteFields) {
+      if (field.primaryKey || field.manyToMany) continue;
+      if (updateFields && !updateFields.has(field.name)) continue;
+      if (field.autoNow) instance[field.attname] = now;
+      if (instance[field.attname] === undefined) continue;
+      values[field.attname] = valueFor(instance, field);
+    }
+    const coercedPk = coerceValue(pk, pkValue);
+    const where = eq(pkColumn, coercedPk);
+    let updated: boolean;
+    if (Object.keys(values).length === 0) {
+      const rows = await connection.run((db) => db.select({ one: pkColumn }).from(table).where(where).limit(1));
+      updated = rows.length > 0;
+    } else if (meta.selectOnSave) {
+      const rows = await connection.run((db) => db.select({ one: pkColumn }).from(table).where(where).limit(1));
+      updated = rows.length > 0 && (await connection.run((db) => db.update(table).set(values).where(where).returning({ pk: pkColumn }))).length > 0;
+    } else {
+      const rows = await connection.run((db) => db.update(table).set(values).where(where).returning({ pk: pkColumn }));
+      updated = rows.length > 0;
+    }
+    if (options.forceUpdate && !updated) throw new DatabaseError('Forced update did not affect any rows.');
+    if (updateFields && !updated) throw new DatabaseError('Save with update_fields did not affect any rows.');
+    if (updated) return false;
+  }
+  const values: Record<string, unknown> = {};
+  for (const field of meta.concreteFields) {
+    if (field.manyToMany) continue;
+    if (field.autoNow || (field.autoNowAdd && state.adding)) instance[field.attname] = now;
+    const value = instance[field.attname];
+    if (value === undefined) continue;
+    values[field.attname] = valueFor(instance, field);
+  }
+  const [row] = (await connection.run((db) => db.insert(table).values(values).returning())) as Record<string, unknown>[];
+  if (row) for (const field of meta.concreteFields) if (field.attname in row) instance[field.attname] = row[field.attname];
+  return true;
+}
+
+export function deleteInstance(instance: object, options: { keepParents?: boolean }): Promise<[number, Record<string, number>]> {
+  const meta = metaOf(instance);
+  const pk = (instance as Instance)[meta.pk.attname];
+  if (pk === null || pk === undefined) {
+    return Promise.reject(new TypeError(`${meta.objectName} object can't be deleted because its ${meta.pk.attname} attribute is set to null.`));
+  }
+  return modelQueries().deleteInstance(instance, options);
+}
+
+export function refreshInstance(instance: object, fields: readonly string[] | undefined): Promise<void> {
+  return modelQueries().refreshFromDb(instance, fields);
+}
+
+export function instanceEquals(a: object, b: unknown): boolean {
+  if (a === b) return true;
+  if (!b || typeof b !== 'object' || !(STATE in b)) return false;
+  const metaA = metaOf(a);
+  const metaB = metaOf(b);
+  if (metaA.concreteModel !== metaB.concreteModel) return false;
+  const pkA = (a as Instance)[metaA.pk.attname];
+  if (pkA === null || pkA === undefined) return false;
+  return pkA === (b as Instance)[metaB.pk.attname];
+}
+
+/** JSON value of one field: dates as ISO 8601, bigints as strings (decimals already are). */
+export function jsonValue(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+export function instanceToJSON(instance: object): Record<string, unknown> {
+  const meta = metaOf(instance);
+  const deferred = (instance as Instance)[STATE].deferred;
+  const out: Record<string, unknown> = {};
+  for (const field of meta.concreteFields) {
+    if (field.manyToMany || deferred?.has(field.attname)) continue;
+    out[field.attname] = jsonValue((instance as Instance)[field.attname]);
+  }
+  return out;
+}

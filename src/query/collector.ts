@@ -1,0 +1,342 @@
+/**
+ * Django's deletion `Collector`: follows `onDelete` handlers from the objects being deleted,
+ * refuses with `ProtectedError` / `RestrictedError`, nulls or sets foreign keys, sends
+ * `preDelete` (ascending pk) and `postDelete` (descending pk) per object, deletes children
+ * before parents, and answers `[total, { 'app.Model': n }]`.
+ *
+ * When nothing listens for delete signals and the cascade needs no per-object work, nothing is
+ * loaded: `Book.objects.filter(…).delete()` is `DELETE … WHERE …` (children first, by subquery).
+ */
+import { inArray, type SQL, sql } from 'drizzle-orm';
+import { ProtectedError, RestrictedError } from '../core/errors.js';
+import { activeSession } from '../core/ports.js';
+import { getConnection } from '../db/connect.js';
+import type { Connection } from '../db/connection.js';
+import type { AnyDrizzle } from '../db/driver.js';
+import { atomic } from '../db/transaction.js';
+import { coerceValue } from '../models/coerce.js';
+import type { AnyModelClass, Field } from '../models/field.js';
+import type { Options } from '../models/options.js';
+import { STATE, type HasState } from '../models/state.js';
+import { m2mChanged, postDelete, preDelete } from '../signals/builtins.js';
+import { NOTHING } from './lookups.js';
+import type { QuerySet } from './queryset.js';
+import { writeCondition } from './write.js';
+
+type Instance = HasState & Record<string, unknown>;
+type AnyQuerySet = QuerySet<unknown, unknown>;
+type Op = (db: AnyDrizzle) => PromiseLike<unknown>;
+
+const metaOf = (model: AnyModelClass): Options => model._meta as Options;
+
+function hasDeleteListeners(model: AnyModelClass): boolean {
+  return preDelete.hasListeners(model) || postDelete.hasListeners(model);
+}
+
+/** Reverse foreign keys / one-to-ones pointing at `meta` (Django's `get_candidate_relations_to_delete`). */
+function candidateRelations(meta: Options): Field[] {
+  return meta.getFields({ includeHidden: true }).filter((f) => (f.kind === 'reverseForeignKey' || f.kind === 'reverseOneToOne') && f.remoteField);
+}
+
+/** Whether rows of `model` can be deleted by query alone (no signals, nothing to follow). */
+function canFastDelete(model: AnyModelClass, fromField?: Field): boolean {
+  if (fromField && fromField.onDelete?.name !== 'CASCADE') return false;
+  if (hasDeleteListeners(model)) return false;
+  return candidateRelations(metaOf(model)).every((rel) => rel.remoteField!.onDelete?.name === 'DO_NOTHING');
+}
+
+function affected(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  const r = result as { rowCount?: number | null; affectedRows?: number } | null;
+  return r?.rowCount ?? r?.affectedRows ?? 0;
+}
+
+interface FieldUpdate {
+  readonly field: Field;
+  readonly value: unknown;
+  readonly instances: Instance[];
+}
+
+class Collector {
+  /** Concrete model → pk → instance, in collection order. */
+  readonly data = new Map<AnyModelClass, Map<unknown, Instance>>();
+  readonly fastDeletes: Array<{ model: AnyModelClass; where: SQL }> = [];
+  readonly fieldUpdates: FieldUpdate[] = [];
+  readonly dependencies = new Map<AnyModelClass, Set<AnyModelClass>>();
+  readonly restricted = new Map<Field, Instance[]>();
+
+  constructor(readonly connection: Connection, readonly origin: unknown) {}
+
+  #add(objs: Instance[], source: AnyModelClass | undefined, nullable: boolean, reverseDependency = false): Instance[] {
+    if (objs.length === 0) return [];
+    const model = metaOf(objs[0]!.constructor as AnyModelClass).concreteModel;
+    let bucket = this.data.get(model);
+    if (!bucket) this.data.set(model, (bucket = new Map()));
+    const added: Instance[] = [];
+    const pkName = metaOf(model).pk.attname;
+    for (const obj of objs) {
+      if (bucket.has(obj[pkName])) continue;
+      bucket.set(obj[pkName], obj);
+      added.push(obj);
+    }
+    if (source && !nullable) this.#dependency(source, model, reverseDependency);
+    return added;
+  }
+
+  #dependency(model: AnyModelClass, dependency: AnyModelClass, reverse = false): void {
+    const [from, to] = reverse ? [dependency, model] : [model, dependency];
+    const key = metaOf(from).concreteModel;
+    let set = this.dependencies.get(key);
+    if (!set) this.dependencies.set(key, (set = new Set()));
+    set.add(metaOf(to).concreteModel);
+    if (!this.data.has(metaOf(to).concreteModel)) this.data.set(metaOf(to).concreteModel, new Map());
+  }
+
+  async #related(field: Field, objs: Instance[]): Promise<Instance[]> {
+    const relatedModel = field.model as AnyModelClass;
+    const target = field.targetField!.attname;
+    const values = [...new Set(objs.map((o) => o[target]))];
+    const manager = relatedModel._meta.concreteModel.objects as { getQueryset(): AnyQuerySet } | undefined;
+    const base = manager?.getQueryset?.() ?? (relatedModel.objects as AnyQuerySet);
+    const qs = (base as AnyQuerySet).using(this.connection.alias).filter({ [`${field.attname}__in`]: values }).orderBy();
+    return (await qs) as Instance[];
+  }
+
+  async collect(objs: Instance[], source?: AnyModelClass, nullable = false, reverseDependency = false): Promise<void> {
+    const added = this.#add(objs, source, nullable, reverseDependency);
+    if (added.length === 0) return;
+    const meta = metaOf(added[0]!.constructor as AnyModelClass);
+    const protectedObjects = new Map<string, Instance[]>();
+    for (const relation of candidateRelations(metaOf(meta.concreteModel))) {
+      const field = relation.remoteField!;
+      const handler = field.onDelete;
+      if (!handler || handler.name === 'DO_NOTHING') continue;
+      const relatedModel = field.model as AnyModelClass;
+      if (canFastDelete(relatedModel, field)) {
+        const values = added.map((o) => coerceValue(field, o[field.targetField!.attname]));
+        this.fastDeletes.push({ model: relatedModel, where: inArray(field.drizzleColumn!, values) });
+        continue;
+      }
+      const subObjs = await this.#related(field, added);
+      if (subObjs.length === 0) continue;
+      switch (handler.name) {
+        case 'CASCADE':
+          await this.collect(subObjs, meta.concreteModel, field.null);
+          break;
+        case 'PROTECT': {
+          const key = `'${metaOf(relatedModel).objectName}.${field.name}'`;
+          protectedObjects.set(key, [...(protectedObjects.get(key) ?? []), ...subObjs]);
+          break;
+        }
+        case 'RESTRICT':
+          this.restricted.set(field, [...(this.restricted.get(field) ?? []), ...subObjs]);
+          this.#dependency(meta.concreteModel, relatedModel);
+          break;
+        case 'SET_NULL':
+          this.fieldUpdates.push({ field, value: null, instances: subObjs });
+          break;
+        case 'SET_DEFAULT':
+          this.fieldUpdates.push({ field, value: field.getDefault(), instances: subObjs });
+          break;
+        case 'SET':
+          this.fieldUpdates.push({ field, value: typeof handler.value === 'function' ? (handler.value as () => unknown)() : handler.value, instances: subObjs });
+          break;
+      }
+    }
+    if (protectedObjects.size > 0) {
+      const all = [...protectedObjects.values()].flat();
+      throw new ProtectedError(
+        `Cannot delete some instances of model '${meta.objectName}' because they are referenced through protected foreign keys: ${[...protectedObjects.keys()].join(', ')}.`,
+        all,
+      );
+    }
+  }
+
+  /** RESTRICT allows a row that is also reached through CASCADE; anything else is refused. */
+  checkRestricted(model: AnyModelClass): void {
+    const remaining = new Map<string, Instance[]>();
+    for (const [field, objs] of this.restricted) {
+      const bucket = this.data.get(metaOf(field.model).concreteModel);
+      const pkName = metaOf(field.model).pk.attname;
+      const left = objs.filter((o) => !bucket?.has(o[pkName]));
+      if (left.length > 0) {
+        const key = `'${metaOf(field.model).objectName}.${field.name}'`;
+        remaining.set(key, [...(remaining.get(key) ?? []), ...left]);
+      }
+    }
+    if (remaining.size > 0) {
+      throw new RestrictedError(
+        `Cannot delete some instances of model '${metaOf(model).objectName}' because they are referenced through restricted foreign keys: ${[...remaining.keys()].join(', ')}.`,
+        [...remaining.values()].flat(),
+      );
+    }
+  }
+
+  /** Children before parents (Django's `Collector.sort`). */
+  sortedModels(): AnyModelClass[] {
+    const models = [...this.data.keys()];
+    const sorted: AnyModelClass[] = [];
+    const done = new Set<AnyModelClass>();
+    while (sorted.length < models.length) {
+      let found = false;
+      for (const model of models) {
+        if (done.has(model)) continue;
+        const deps = this.dependencies.get(model);
+        if (!deps || [...deps].every((d) => done.has(d) || d === model)) {
+          sorted.push(model);
+          done.add(model);
+          found = true;
+        }
+      }
+      if (!found) {
+        for (const model of models) if (!done.has(model)) sorted.push(model);
+        break;
+      }
+    }
+    return sorted;
+  }
+
+  async delete(): Promise<[number, Record<string, number>]> {
+    const counts: Record<string, number> = {};
+    const bump = (model: AnyModelClass, n: number) => {
+      if (n > 0) counts[metaOf(model).label] = (counts[metaOf(model).label] ?? 0) + n;
+    };
+    const models = this.sortedModels();
+    const instances = new Map<AnyModelClass, Instance[]>();
+    for (const model of models) {
+      const pkName = metaOf(model).pk.attname;
+      instances.set(model, [...(this.data.get(model)?.values() ?? [])].sort((a, b) => comparePk(a[pkName], b[pkName])));
+    }
+    const alias = this.connection.alias;
+    const senderOf = (obj: Instance) => obj.constructor as AnyModelClass;
+    for (const model of models) {
+      if (metaOf(model).autoCreated) continue;
+      for (const obj of instances.get(model)!) {
+        if (preDelete.hasListeners(senderOf(obj))) await preDelete.send(senderOf(obj), { instance: obj, using: alias, origin: this.origin });
+      }
+    }
+    const ops: Array<{ op: Op; count?: AnyModelClass }> = [];
+    for (const fast of this.fastDeletes) ops.push({ op: (db) => db.delete(metaOf(fast.model).table).where(fast.where), count: fast.model });
+    for (const update of this.fieldUpdates) {
+      const meta = metaOf(update.field.model);
+      const ids = update.instances.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
+      const value = update.value === null ? null : coerceValue(update.field, update.value);
+      ops.push({ op: (db) => db.update(meta.table).set({ [update.field.attname]: value } as never).where(inArray(meta.pk.drizzleColumn!, ids)) });
+    }
+    for (const model of models) {
+      const meta = metaOf(model);
+      const ids = instances.get(model)!.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
+      if (ids.length === 0) continue;
+      ops.push({ op: (db) => db.delete(meta.table).where(inArray(meta.pk.drizzleColumn!, ids)), count: model });
+    }
+    const results = await runOps(this.connection, ops.map((o) => o.op));
+    results.forEach((result, index) => {
+      const model = ops[index]!.count;
+      if (model) bump(model, affected(result));
+    });
+    for (const update of this.fieldUpdates) for (const obj of update.instances) obj[update.field.attname] = update.value;
+    const session = activeSession();
+    for (const model of models) {
+      if (metaOf(model).autoCreated) continue;
+      for (const obj of [...instances.get(model)!].reverse()) {
+        if (postDelete.hasListeners(senderOf(obj))) await postDelete.send(senderOf(obj), { instance: obj, using: alias, origin: this.origin });
+      }
+    }
+    for (const model of models) {
+      const pkName = metaOf(model).pk.attname;
+      for (const obj of instances.get(model)!) {
+        session?.deleted(obj);
+        obj[pkName] = null;
+        obj[STATE].adding = true;
+      }
+    }
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return [total, counts];
+  }
+}
+
+function comparePk(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** Runs write statements as one unit: a transaction where the driver has them, one batch on `neon-http`. */
+export async function runOps(connection: Connection, ops: Op[]): Promise<unknown[]> {
+  if (ops.length === 0) return [];
+  if (ops.length === 1) return [await connection.run((db) => ops[0]!(db))];
+  if (!connection.capabilities.interactiveTransactions) return connection.batch(ops.map((op) => op(connection.drizzle)));
+  return atomic(
+    async () => {
+      const results: unknown[] = [];
+      for (const op of ops) results.push(await connection.run((db) => op(db)));
+      return results;
+    },
+    { using: connection.alias, savepoint: false },
+  );
+}
+
+/** Whether the whole cascade from `model` can run as statements without loading rows. */
+function fastCascade(model: AnyModelClass, seen = new Set<AnyModelClass>()): boolean {
+  if (seen.has(model)) return false;
+  seen.add(model);
+  if (hasDeleteListeners(model)) return false;
+  for (const relation of candidateRelations(metaOf(model))) {
+    const handler = relation.remoteField!.onDelete?.name;
+    if (handler === 'DO_NOTHING') continue;
+    if (handler !== 'CASCADE') return false;
+    const child = relation.remoteField!.model as AnyModelClass;
+    if (candidateRelations(metaOf(child)).some((r) => r.remoteField!.onDelete?.name !== 'DO_NOTHING') || hasDeleteListeners(child)) return false;
+  }
+  return true;
+}
+
+export async function deleteQuerySet(qs: AnyQuerySet): Promise<[number, Record<string, number>]> {
+  const meta = qs.meta;
+  const connection = getConnection(qs.db);
+  const session = activeSession();
+  if (session) await session.beforeQuery();
+  if (fastCascade(meta.concreteModel) && !session) {
+    const where = writeCondition(qs);
+    if (where === NOTHING) return [0, {}];
+    const ops: Array<{ op: Op; model: AnyModelClass }> = [];
+    for (const relation of candidateRelations(meta)) {
+      const field = relation.remoteField!;
+      if (field.onDelete?.name !== 'CASCADE') continue;
+      const childMeta = metaOf(field.model);
+      const parentIds = sql`SELECT ${meta.table[field.targetField!.attname as never]} FROM ${meta.table}${where ? sql` WHERE ${where}` : sql``}`;
+      ops.push({ op: (db) => db.delete(childMeta.table).where(sql`${field.drizzleColumn!} IN (${parentIds})`), model: field.model });
+    }
+    ops.push({ op: (db) => { const q = db.delete(meta.table); return where ? q.where(where) : q; }, model: meta.concreteModel });
+    const results = await runOps(connection, ops.map((o) => o.op));
+    const counts: Record<string, number> = {};
+    results.forEach((result, i) => {
+      const n = affected(result);
+      if (n > 0) counts[metaOf(ops[i]!.model).label] = (counts[metaOf(ops[i]!.model).label] ?? 0) + n;
+    });
+    return [Object.values(counts).reduce((a, b) => a + b, 0), counts];
+  }
+  const objs = (await qs.orderBy()) as Instance[];
+  return collectAndDelete(connection, objs, qs);
+}
+
+export async function deleteInstances(objs: Instance[], origin: unknown): Promise<[number, Record<string, number>]> {
+  if (objs.length === 0) return [0, {}];
+  const meta = metaOf(objs[0]!.constructor as AnyModelClass);
+  const alias = activeSession()?.alias ?? objs[0]![STATE].db ?? 'default';
+  void meta;
+  return collectAndDelete(getConnection(alias), objs, origin);
+}
+
+async function collectAndDelete(connection: Connection, objs: Instance[], origin: unknown): Promise<[number, Record<string, number>]> {
+  if (objs.length === 0) return [0, {}];
+  const run = async () => {
+    const collector = new Collector(connection, origin);
+    await collector.collect(objs);
+    collector.checkRestricted(objs[0]!.constructor as AnyModelClass);
+    return collector.delete();
+  };
+  return connection.capabilities.interactiveTransactions ? atomic(run, { using: connection.alias, savepoint: false }) : run();
+}
+
+/** m2m through rows are removed with their owner; exported for related managers. */
+export { m2mChanged };
