@@ -28,17 +28,17 @@ export function currentFrame(alias: string): TxFrame | undefined {
   return frames.getStore()?.get(alias);
 }
 
-export function runInFrame<T>(frame: TxFrame, fn: () => T): T {
+/** Runs `fn` with `frame` innermost; a returned thenable (a QuerySet) is awaited inside the frame too. */
+export function runInFrame<T>(frame: TxFrame, fn: () => T | PromiseLike<T>): Promise<T> {
   const next = new Map(frames.getStore());
   next.set(frame.alias, frame);
-  return frames.run(next, fn);
+  return frames.run(next, async () => await fn());
 }
 
 /** Runs `fn` outside any transaction of `alias` (used for on-commit hooks). */
-export function runOutsideFrames<T>(alias: string, fn: () => T): T {
+export function runOutsideFrames<T>(alias: string, fn: () => T | PromiseLike<T>): Promise<T> {
   const store = frames.getStore();
-  if (!store?.has(alias)) return fn();
   const next = new Map(store);
   next.delete(alias);
-  return frames.run(next, fn);
+  return frames.run(next, async () => await fn());
 }

@@ -62,15 +62,21 @@ export type InstanceOf<T extends PgTable, O> = ModelInstance & T['$inferSelect']
 /** What `new Model({...})` accepts: column values and related instances. */
 export type InitOf<I> = { [K in keyof I as K extends keyof ModelInstance ? never : K]?: I[K] | null };
 
+/** The instance type of a model class (the subclass's, with its own getters and declared members). */
+export type InstanceOfClass<C> = C extends abstract new (...args: any) => infer R ? R : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 export interface ModelStatics<I, T extends PgTable> {
-  /** The default manager (Django's `Model.objects`). */
-  readonly objects: Manager<I>;
+  /**
+   * The default manager (Django's `Model.objects`). Typed by the class it is read from:
+   * `Article.objects` is a `Manager<Article>` with the subclass's getters and declared members.
+   */
+  readonly objects: Manager<InstanceOfClass<this>>;
   readonly _meta: Options;
   readonly DoesNotExist: typeof ObjectDoesNotExist;
   readonly MultipleObjectsReturned: typeof MultipleObjectsReturned;
   /** The Drizzle table. */
   readonly table: T;
-  fromDb(values: Record<string, unknown>, alias: string): I;
+  fromDb(values: Record<string, unknown>, alias: string): InstanceOfClass<this>;
 }
 
 export type ModelClass<I, T extends PgTable = PgTable> = (new (init?: InitOf<I>) => I) & ModelStatics<I, T>;

@@ -343,10 +343,21 @@ export class Aggregate extends Expression {
   override get containsAggregate(): boolean {
     return true;
   }
+  /** Results typed by the source field: MIN/MAX decode like the column, SUM/AVG of integers are numbers. */
+  #mapFrom(field: { internalType: string; drizzleColumn?: { mapFromDriverValue(v: unknown): unknown } } | undefined): void {
+    if (!field || this.mapper) return;
+    const name = this.functionName;
+    if ((name === 'MIN' || name === 'MAX') && field.drizzleColumn) {
+      const column = field.drizzleColumn;
+      this.mapper = (v) => (v === null || v === undefined ? v : column.mapFromDriverValue(v));
+    } else if ((name === 'SUM' || name === 'AVG') && field.internalType !== 'DecimalField') this.mapper = toNumber;
+  }
+
   override defaultAlias(): string | undefined {
     return this.sourceName ? `${this.sourceName}__${this.functionName.toLowerCase().replace('stddev_pop', 'stddev').replace('var_pop', 'variance')}` : undefined;
   }
   compile(ctx: CompileContext): SQL {
+    if (this.source instanceof FExpr) this.#mapFrom(ctx.resolveRef(this.source.name).field);
     const argument = this.source === '*' ? sql`*` : this.source.compile(ctx);
     const distinct = this.options.distinct ? sql`DISTINCT ` : sql``;
     const filter = this.options.filter ? sql` FILTER (WHERE ${ctx.compileCondition(this.options.filter)})` : sql``;

@@ -64,6 +64,8 @@ function transformSql(name: TransformName, lhs: SQL, field: Field | undefined): 
       return sql`(EXTRACT(DOW FROM ${local(lhs, field)}) + 1)`;
     case 'iso_week_day':
       return sql`EXTRACT(ISODOW FROM ${local(lhs, field)})`;
+    case 'second':
+      return sql`FLOOR(EXTRACT(SECOND FROM ${local(lhs, field)}))`;
     default:
       return sql`EXTRACT(${sql.raw(name.toUpperCase())} FROM ${local(lhs, field)})`;
   }

@@ -15,9 +15,12 @@ import { MANAGER_BRAND } from '../models/model.js';
 import type { Expression } from './expressions.js';
 import type { Prefetch } from './prefetch-spec.js';
 import { type BulkCreateOptions, QuerySet } from './queryset.js';
-import type { FilterArg } from './types.js';
+import type { CheckedLookups, FilterArg } from './types.js';
+import type { QNode } from './expressions.js';
 
-export class Manager<M = unknown> {
+// Covariant in M (see QuerySet): a subclass may narrow `objects` with `declare static objects: Manager<Article>`.
+// @ts-expect-error TS2636: variance declared, see QuerySet
+export class Manager<out M = unknown> {
   readonly [MANAGER_BRAND] = true;
   #model: AnyModelClass | undefined;
   /** The attribute name on the model (`'objects'`). */
@@ -70,14 +73,19 @@ export class Manager<M = unknown> {
   all(): QuerySet<M, M> {
     return this.getQueryset();
   }
+  filter<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): QuerySet<M, M>;
   filter(...conditions: FilterArg<M>[]): QuerySet<M, M> {
     return this.getQueryset().filter(...conditions);
   }
+  exclude<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): QuerySet<M, M>;
   exclude(...conditions: FilterArg<M>[]): QuerySet<M, M> {
     return this.getQueryset().exclude(...conditions);
   }
   orderBy(...fields: Array<string | Expression>): QuerySet<M, M> {
     return this.getQueryset().orderBy(...fields);
+  }
+  reverse(): QuerySet<M, M> {
+    return this.getQueryset().reverse();
   }
   distinct(...fields: string[]): QuerySet<M, M> {
     return this.getQueryset().distinct(...fields);
@@ -85,8 +93,8 @@ export class Manager<M = unknown> {
   values<K extends string>(...fields: Array<K | Record<string, unknown>>) {
     return this.getQueryset().values<K>(...fields);
   }
-  valuesList<K extends string>(...args: Array<K | { flat?: boolean; named?: boolean }>) {
-    return this.getQueryset().valuesList<K>(...args);
+  valuesList(...args: Array<string | { flat?: boolean; named?: boolean }>) {
+    return this.getQueryset().valuesList(...args);
   }
   annotate<A extends Record<string, unknown>>(...args: Array<A | Expression>) {
     return this.getQueryset().annotate<A>(...args);
@@ -127,6 +135,7 @@ export class Manager<M = unknown> {
   slice(start: number, end?: number): QuerySet<M, M> {
     return this.getQueryset().slice(start, end);
   }
+  get<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): Promise<M>;
   get(...conditions: FilterArg<M>[]): Promise<M> {
     return this.getQueryset().get(...conditions);
   }

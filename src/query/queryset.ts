@@ -25,7 +25,7 @@ import { prefetchRelatedObjects } from './prefetch.js';
 import type { Prefetch } from './prefetch-spec.js';
 import { planSelect, type SelectPlan } from './select.js';
 import { initialState, isSliced, type QueryState, type Step, type ValuesKind } from './state.js';
-import type { FilterArg, ValuesRow, AnnotatedRow, OrderArg } from './types.js';
+import type { CheckedLookups, FilterArg, ValuesRow, AnnotatedRow, OrderArg } from './types.js';
 import { iterateChunks } from './iterator.js';
 import * as writes from './write.js';
 import { deleteQuerySet } from './collector.js';
@@ -43,7 +43,11 @@ export interface BulkCreateOptions {
   updateFields?: readonly string[];
 }
 
-export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIterable<R> {
+// Covariant in M and R, so that `declare static objects: Manager<Article>` in a subclass that adds
+// members type-checks. TypeScript cannot verify it because `values()` and lookup checking use
+// `keyof M`; those helpers only read M, so the annotation is sound in practice.
+// @ts-expect-error TS2636: variance declared, see above
+export class QuerySet<out M = unknown, out R = M> implements PromiseLike<R[]>, AsyncIterable<R> {
   readonly state: QueryState;
   #cache: R[] | undefined;
 
@@ -96,11 +100,13 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
   }
 
   /** Django: `filter(*args, **kwargs)`. Lookups objects and `Q` / boolean expressions, ANDed. */
+  filter<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): this;
   filter(...conditions: FilterArg<M>[]): this {
     return this.#addFilter('filter', conditions, false);
   }
 
   /** Django: `exclude(*args, **kwargs)`: `NOT (…)`, keeping NULL rows, "no related row matches" across many-valued relations. */
+  exclude<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): this;
   exclude(...conditions: FilterArg<M>[]): this {
     return this.#addFilter('exclude', conditions, true);
   }
@@ -141,7 +147,7 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
   }
 
   /** Django: `values_list(*fields, flat=…, named=…)`. */
-  valuesList<K extends string>(...args: Array<K | { flat?: boolean; named?: boolean }>): QuerySet<M, unknown> {
+  valuesList(...args: Array<string | { flat?: boolean; named?: boolean }>): QuerySet<M, unknown> {
     const last = args[args.length - 1];
     const options = typeof last === 'object' ? (args.pop() as { flat?: boolean; named?: boolean }) : {};
     const fields = args as string[];
@@ -192,7 +198,12 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
       }
     }
     const valuesGroupBy = this.state.values !== undefined || (this.state as { valuesGroupBy?: boolean }).valuesGroupBy;
-    return this.clone({ steps, ...(valuesGroupBy ? { valuesGroupBy: true } : {}) } as Partial<QueryState>);
+    let values = this.state.values;
+    if (values && values.fields.length > 0 && select) {
+      const added = steps.slice(this.state.steps.length).map((s) => (s.kind === 'annotate' ? s.name : '')).filter(Boolean);
+      values = { ...values, fields: [...values.fields, ...added] };
+    }
+    return this.clone({ steps, values, ...(valuesGroupBy ? { valuesGroupBy: true } : {}) } as Partial<QueryState>);
   }
 
   /** Django: `select_related(*fields)`; no arguments follows every non-null foreign key. */
@@ -337,8 +348,12 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
 
   #combinedSql(): ReturnType<typeof sql> {
     const combinator = this.state.combinator!;
-    const parts = [this, ...(combinator.others as QuerySet[])].map((qs) => {
-      const plan = planSelect({ ...qs.state, combinator: undefined, ordering: qs.state.high !== undefined ? qs.state.ordering : [] }, { alias: this.db, session: undefined, rawColumns: true });
+    const own: QueryState = { ...this.state, combinator: undefined, low: 0, high: undefined, ordering: [] };
+    const states = [own, ...(combinator.others as QuerySet[]).map((qs) => qs.state)];
+    const parts = states.map((state) => {
+      // values() after the set operation applies to every part (Django)
+      const partState = { ...state, values: this.state.values ?? state.values, combinator: undefined, ordering: state.high !== undefined ? state.ordering : [] };
+      const plan = planSelect(partState, { alias: this.db, session: undefined, rawColumns: true });
       return { plan, sql: plan.build(new QueryBuilder() as unknown as AnyDrizzle) as unknown as { getSQL(): ReturnType<typeof sql> } };
     });
     const keyword = { union: 'UNION', intersection: 'INTERSECT', difference: 'EXCEPT' }[combinator.kind] + (combinator.all ? ' ALL' : '');
@@ -392,6 +407,7 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
   // ---- terminal ----------------------------------------------------------------------------
 
   /** Django: `get(*args, **kwargs)`: exactly one row, or `Model.DoesNotExist` / `MultipleObjectsReturned`. */
+  get<L extends Record<string, unknown> = Record<string, unknown>>(lookups?: CheckedLookups<M, L> | QNode | Expression, ...more: FilterArg<M>[]): Promise<R>;
   async get(...conditions: FilterArg<M>[]): Promise<R> {
     if (this.state.combinator && conditions.length > 0) throw new NotSupportedError(`Calling QuerySet.get(...) with filters after ${this.state.combinator.kind}() is not supported.`);
     let qs: QuerySet<M, R> = conditions.length > 0 ? this.filter(...conditions) : this.all();
@@ -481,7 +497,7 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
     return rows[0] ?? null;
   }
 
-  #latest(fields: string[], method: 'latest' | 'earliest'): Promise<R> {
+  async #latest(fields: string[], method: 'latest' | 'earliest'): Promise<R> {
     if (this.state.combinator) throw new NotSupportedError(`Calling QuerySet.${method}() after ${this.state.combinator.kind}() is not supported.`);
     const order = fields.length > 0 ? fields : [...this.meta.getLatestBy];
     if (order.length === 0) {
@@ -610,14 +626,14 @@ export class QuerySet<M = unknown, R = M> implements PromiseLike<R[]>, AsyncIter
   }
 
   /** Django: `update(**kwargs)` → rows matched; values may be `F` expressions. No signals. */
-  update(values: Record<string, unknown>): Promise<number> {
+  async update(values: Record<string, unknown>): Promise<number> {
     if (this.state.combinator) throw new NotSupportedError(`Calling QuerySet.update() after ${this.state.combinator.kind}() is not supported.`);
     this.#notSliced('Cannot update a query once a slice has been taken.');
     return writes.update(this as QuerySet<unknown, unknown>, values);
   }
 
   /** Django: `delete()` → `[total, { 'app.Model': n }]`, through the deletion collector. */
-  delete(): Promise<[number, Record<string, number>]> {
+  async delete(): Promise<[number, Record<string, number>]> {
     if (this.state.combinator) throw new NotSupportedError(`Calling QuerySet.delete() after ${this.state.combinator.kind}() is not supported.`);
     if (isSliced(this.state)) throw new TypeError("Cannot use 'limit' or 'offset' with delete().");
     if (this.state.distinct || this.state.distinctFields.length > 0) throw new TypeError('Cannot call delete() after .distinct().');

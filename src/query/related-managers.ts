@@ -128,7 +128,7 @@ export class ReverseManyToOneManager<M = unknown> extends RelatedManager<M> {
       }
       if (instances.length === 0) return;
       const ids = instances.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
-      await this.baseQueryset().filter({ pk__in: ids }).update({ [this.remote.name]: value });
+      await this.baseQueryset().filter({ pk__in: ids } as Record<string, unknown>).update({ [this.remote.name]: value });
       for (const obj of instances) obj[this.remote.attname] = value;
     } else {
       for (const obj of instances) {
@@ -160,7 +160,7 @@ export class ReverseManyToOneManager<M = unknown> extends RelatedManager<M> {
     if (instances.length === 0) return;
     if (options.bulk ?? true) {
       const meta = (this.remote.model as AnyModelClass)._meta as Options;
-      await this.baseQueryset().filter({ pk__in: instances.map((o) => o[meta.pk.attname]) }).update({ [this.remote.name]: null });
+      await this.baseQueryset().filter({ pk__in: instances.map((o) => o[meta.pk.attname]) } as Record<string, unknown>).update({ [this.remote.name]: null });
       for (const obj of instances) obj[this.remote.attname] = null;
     } else {
       for (const obj of instances) {
@@ -209,7 +209,7 @@ export class ReverseManyToOneManager<M = unknown> extends RelatedManager<M> {
 /** `article.publications` / `publication.articleSet`: either side of a many-to-many. */
 export class ManyRelatedManager<M = unknown> extends RelatedManager<M> {
   readonly forward: Field;
-  readonly reverse: boolean;
+  readonly isReverse: boolean;
   readonly through: AnyModelClass;
   readonly sourceFk: Field;
   readonly targetFk: Field;
@@ -220,7 +220,7 @@ export class ManyRelatedManager<M = unknown> extends RelatedManager<M> {
     const reverse = field.kind !== 'manyToMany';
     super(instance, field, reverse ? forward.model : forward.relatedModel);
     this.forward = forward;
-    this.reverse = reverse;
+    this.isReverse = reverse;
     this.through = forward.through;
     const throughMeta = this.through._meta as Options;
     const [source, target] = forward.throughFields!;
@@ -231,7 +231,7 @@ export class ManyRelatedManager<M = unknown> extends RelatedManager<M> {
 
   protected coreFilters(): Record<string, unknown> {
     requirePk(this.instance, this.field.accessorName);
-    const name = this.reverse ? this.forward.name : this.forward.remoteField!.name;
+    const name = this.isReverse ? this.forward.name : this.forward.remoteField!.name;
     return { [name]: this.instance[this.sourceFk.targetField!.attname] };
   }
 
@@ -255,7 +255,7 @@ export class ManyRelatedManager<M = unknown> extends RelatedManager<M> {
 
   #send(action: 'pre_add' | 'post_add' | 'pre_remove' | 'post_remove' | 'pre_clear' | 'post_clear', pkSet: Set<unknown> | null, using: string): Promise<unknown> | undefined {
     if (!m2mChanged.hasListeners(this.through)) return undefined;
-    return m2mChanged.send(this.through, { instance: this.instance, action, reverse: this.reverse, model: this.model, pkSet, using });
+    return m2mChanged.send(this.through, { instance: this.instance, action, reverse: this.isReverse, model: this.model, pkSet, using });
   }
 
   async #insert(source: Field, target: Field, sourceValue: unknown, targetIds: unknown[], throughDefaults: Record<string, unknown>, ignoreConflicts: boolean): Promise<void> {

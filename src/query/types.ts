@@ -16,7 +16,13 @@ export type ScalarKeys<M> = {
 type LookupSuffix = LookupName | TransformName | `${TransformName}__${LookupName}`;
 
 /** `unknown` when `K` is a valid lookup key for `M`, `never` when it names an unknown column or lookup. */
-export type CheckLookupKey<M, K extends string> = K extends ScalarKeys<M> | 'pk'
+export type CheckLookupKey<M, K extends string> = string extends K
+  ? unknown // computed keys are checked at run time
+  : unknown extends M
+    ? unknown
+    : CheckKnownKey<M, K>;
+
+type CheckKnownKey<M, K extends string> = K extends ScalarKeys<M> | 'pk'
   ? unknown
   : K extends `${infer Head}__${infer Rest}`
     ? Head extends ScalarKeys<M> | 'pk'
@@ -38,7 +44,7 @@ export type CheckLookupKey<M, K extends string> = K extends ScalarKeys<M> | 'pk'
 export type CheckedLookups<M, L> = L & { [K in keyof L]: CheckLookupKey<M, K & string> extends never ? never : L[K] };
 
 /** What `filter()`, `exclude()` and `get()` take. */
-export type FilterArg<M> = Record<string, unknown> | QNode | Expression | (M extends never ? never : never);
+export type FilterArg<_M = unknown> = Record<string, unknown> | QNode | Expression;
 
 export type OrderArg<M> = (ScalarKeys<M> | `-${ScalarKeys<M>}`) | string | OrderBy | Expression;
 

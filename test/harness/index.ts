@@ -39,7 +39,10 @@ export interface PostgresHarness extends Harness {
 }
 
 export interface NeonHarnessOptions {
-  /** A `postgres://` URL on 127.0.0.1 to serve instead of a fresh in-memory PGlite. */
+  /**
+   * A `postgres://` URL on 127.0.0.1 to serve instead of a fresh in-memory PGlite.
+   * Default: the `DJAZZLE_NEON_TARGET` environment variable, when set.
+   */
   target?: string;
 }
 
@@ -49,7 +52,8 @@ function withParams(url: string, params: Record<string, string>): string {
 }
 
 async function backend(options: NeonHarnessOptions): Promise<{ url: string; stop(): Promise<void> }> {
-  if (options.target) return { url: options.target, stop: async () => undefined };
+  const target = options.target ?? (process.env['DJAZZLE_NEON_TARGET'] || undefined);
+  if (target) return { url: target, stop: async () => undefined };
   return startPgliteServer();
 }
 

@@ -129,8 +129,10 @@ export function driverSuite(label: string, open: () => Promise<Connection>): voi
         if (skip()) return ctx.skip();
         const result = await atomic(
           async () => {
-            await db.drizzle.insert(items).values({ name: 'kept' });
-            await db.run((d) => d.insert(items).values({ name: 'kept too' }));
+            // Inside atomic(), statements go through db.run() / db.execute() (the block's transaction);
+            // db.drizzle itself is the pool, outside the transaction.
+            await db.run((d) => d.insert(items).values({ name: 'kept' }));
+            await db.execute(`INSERT INTO ${itemsTable} (name) VALUES ('kept too')`);
             return 'done';
           },
           { using: db.alias },

@@ -16,7 +16,7 @@
  * routes Neon's global `fetchEndpoint` by the URL's `host:port` and falls back to whatever
  * `neonConfig.fetchEndpoint` was before (Neon's own endpoint by default).
  */
-import { neon, neonConfig } from '@neondatabase/serverless';
+import { neon, neonConfig, type NeonQueryFunction } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { DriverInstance, DriverOpenOptions } from '../driver.js';
@@ -27,7 +27,8 @@ export const capabilities = { interactiveTransactions: false, savepoints: false,
 
 type EndpointFn = (host: string, port: number | string, options?: { jwtAuth?: boolean }) => string;
 
-const endpoints = new Map<string, string>();
+/** `host:port` → the endpoints connections registered for it (the last one wins; closing one restores the previous). */
+const endpoints = new Map<string, string[]>();
 let fallback: string | EndpointFn | undefined;
 let installed = false;
 
@@ -43,7 +44,7 @@ function routeEndpoint(url: string, endpoint: string): () => void {
   if (!installed) {
     fallback = neonConfig.fetchEndpoint as string | EndpointFn | undefined;
     const route: EndpointFn = (host, port, options) => {
-      const routed = endpoints.get(`${host}:${port}`);
+      const routed = endpoints.get(`${host}:${port}`)?.at(-1);
       if (routed !== undefined) return routed;
       if (typeof fallback === 'function') return fallback(host, port, options);
       return fallback ?? `https://${host}/sql`;
@@ -52,9 +53,14 @@ function routeEndpoint(url: string, endpoint: string): () => void {
     installed = true;
   }
   const key = endpointKey(url);
-  endpoints.set(key, endpoint);
+  const registered = endpoints.get(key) ?? [];
+  const entry = endpoint;
+  registered.push(entry);
+  endpoints.set(key, registered);
   return () => {
-    if (endpoints.get(key) === endpoint) endpoints.delete(key);
+    const index = registered.lastIndexOf(entry);
+    if (index !== -1) registered.splice(index, 1);
+    if (registered.length === 0 && endpoints.get(key) === registered) endpoints.delete(key);
   };
 }
 
@@ -63,7 +69,7 @@ interface BuiltQuery {
   getQuery?: () => { sql: string; params: unknown[] };
 }
 
-type NeonClient = ReturnType<typeof neon>;
+type NeonClient = NeonQueryFunction<boolean, boolean>;
 
 /** The client Drizzle gets: refuses to send anything once the connection is closed. */
 function guard(client: NeonClient, isClosed: () => boolean): NeonClient {
@@ -81,7 +87,7 @@ function guard(client: NeonClient, isClosed: () => boolean): NeonClient {
 export async function open(options: DriverOpenOptions): Promise<DriverInstance> {
   const { url, options: neonOptions } = takeNeonOptions(options.url, 'neon-http');
   const unroute = neonOptions.fetchEndpoint === undefined ? () => undefined : routeEndpoint(url, neonOptions.fetchEndpoint);
-  const client = neon(url);
+  const client = neon<boolean, boolean>(url);
   let closed = false;
   const guarded = guard(client, () => closed);
   const close = async (): Promise<void> => {

@@ -1,0 +1,274 @@
+/**
+ * The bench harness: a workload runs djazzle and hand-written Drizzle on the same database in
+ * interleaved pairs (A then B, then B then A, …) after a warm-up, and reports each side's median
+ * time per operation, the median of the per-pair ratios (djazzle / Drizzle), and how many SQL
+ * statements each side sent (`captureQueries`, counted once outside the timed runs).
+ *
+ * A workload is one object (`definePaired` or `defineCustom`) in its own file under
+ * `bench/workloads/`, listed once in `bench/workloads/index.ts`. Timings are printed, never asserted.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Connection } from 'djazzle';
+import { captureQueries } from 'djazzle/testing';
+
+export type Side = 'djazzle' | 'drizzle';
+
+export interface BenchContext {
+  readonly db: Connection;
+  readonly quick: boolean;
+  /** Print captured SQL of both sides (`--sql`). */
+  readonly showSql: boolean;
+  /** Progress line for the current workload (a status line on a terminal, sparse lines otherwise). */
+  progress(message: string): void;
+  /** A line of information printed under the progress (kept in the log). */
+  log(message: string): void;
+}
+
+interface Counts {
+  readonly quick: number;
+  readonly full: number;
+}
+
+/** A djazzle-vs-Drizzle comparison of one operation. */
+export interface PairedWorkload<D = unknown, Z = unknown> {
+  readonly kind: 'paired';
+  /** CLI name (`--only get-by-pk`). */
+  readonly name: string;
+  /** What the table shows. */
+  readonly title: string;
+  /** Highest acceptable ratio (default 1.10). */
+  readonly targetRatio?: number;
+  /** Operations per timed sample, for sub-millisecond operations (default 1). */
+  readonly batch?: number;
+  /** Timed pairs (default 100 full / 12 quick). */
+  readonly pairs?: Counts;
+  /** Untimed warm-up pairs (default 20 full / 4 quick). */
+  readonly warmup?: Counts;
+  /** Once, before anything: data the workload reads. */
+  setup(ctx: BenchContext): Promise<void>;
+  /** Untimed, before every sample of either side (re-creating what a delete removes, …). */
+  beforeEach?(ctx: BenchContext, side: Side, index: number): Promise<void>;
+  /** One djazzle operation; `index` counts operations, the same sequence on both sides. */
+  djazzle(ctx: BenchContext, index: number): Promise<D>;
+  /** The same operation written by hand with Drizzle. */
+  drizzle(ctx: BenchContext, index: number): Promise<Z>;
+  /** Throws when the two sides did not produce the same thing (run once, untimed). */
+  check?(djazzle: D, drizzle: Z): void | Promise<void>;
+  teardown?(ctx: BenchContext): Promise<void>;
+}
+
+/** A workload that measures something else than paired timings (memory). */
+export interface CustomWorkload {
+  readonly kind: 'custom';
+  readonly name: string;
+  readonly title: string;
+  run(ctx: BenchContext): Promise<ResultRow | ResultRow[]>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Workload = PairedWorkload<any, any> | CustomWorkload;
+
+export function definePaired<D, Z>(workload: Omit<PairedWorkload<D, Z>, 'kind'>): Workload {
+  return { kind: 'paired', ...workload } as PairedWorkload<D, Z>;
+}
+
+export function defineCustom(workload: Omit<CustomWorkload, 'kind'>): Workload {
+  return { kind: 'custom', ...workload };
+}
+
+/** One line of the final table. */
+export interface ResultRow {
+  readonly title: string;
+  readonly djazzle: string;
+  readonly drizzle: string;
+  readonly ratio: string;
+  readonly statements: string;
+  readonly target: string;
+  /** `null`: informational, no target. */
+  readonly pass: boolean | null;
+  /** Why it failed, or anything worth knowing; printed under the table. */
+  readonly notes?: readonly string[];
+}
+
+// ---- statistics ----------------------------------------------------------------------------
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
+  if (ms < 100) return `${ms.toFixed(2)} ms`;
+  return `${ms.toFixed(0)} ms`;
+}
+
+export function formatMb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A full collection when the process runs with `--expose-gc` (bench/run.ts arranges it). */
+export function collectGarbage(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return false;
+  gc();
+  return true;
+}
+
+// ---- running a paired workload -------------------------------------------------------------
+
+async function timeSample(ctx: BenchContext, w: PairedWorkload, side: Side, index: number, batch: number): Promise<number> {
+  if (w.beforeEach) await w.beforeEach(ctx, side, index);
+  const fn = side === 'djazzle' ? w.djazzle : w.drizzle;
+  const start = performance.now();
+  for (let j = 0; j < batch; j++) await fn.call(w, ctx, index * batch + j);
+  return (performance.now() - start) / batch;
+}
+
+async function countStatements(ctx: BenchContext, w: PairedWorkload, side: Side, index: number, batch: number): Promise<{ result: unknown; queries: Array<{ sql: string; params: readonly unknown[] }> }> {
+  if (w.beforeEach) await w.beforeEach(ctx, side, index);
+  const fn = side === 'djazzle' ? w.djazzle : w.drizzle;
+  return captureQueries(() => fn.call(w, ctx, index * batch));
+}
+
+function describeQueries(queries: ReadonlyArray<{ sql: string; params: readonly unknown[] }>): string {
+  return queries
+    .map((q, i) => {
+      const params = q.params.length > 6 ? `${q.params.length} params` : JSON.stringify(q.params, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+      const text = q.sql.length > 400 ? `${q.sql.slice(0, 400)}…` : q.sql;
+      return `      ${i + 1}. ${text}  -- ${params}`;
+    })
+    .join('\n');
+}
+
+export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<ResultRow> {
+  const batch = w.batch ?? 1;
+  const pairs = ctx.quick ? (w.pairs?.quick ?? 12) : (w.pairs?.full ?? 100);
+  const warmup = ctx.quick ? (w.warmup?.quick ?? 4) : (w.warmup?.full ?? 20);
+  ctx.progress('setup');
+  await w.setup(ctx);
+  let index = 0;
+  for (let i = 0; i < warmup; i++) {
+    ctx.progress(`warm-up ${i + 1}/${warmup}`);
+    await timeSample(ctx, w, i % 2 === 0 ? 'djazzle' : 'drizzle', index, batch);
+    await timeSample(ctx, w, i % 2 === 0 ? 'drizzle' : 'djazzle', index, batch);
+    index++;
+  }
+
+  // Statements, and a check that both sides did the same thing (outside the timed runs).
+  ctx.progress('counting statements');
+  const dj = await countStatements(ctx, w, 'djazzle', index, batch);
+  const dz = await countStatements(ctx, w, 'drizzle', index, batch);
+  index++;
+  const notes: string[] = [];
+  if (w.check) {
+    try {
+      await w.check(dj.result, dz.result);
+    } catch (error) {
+      notes.push(`results differ: ${(error as Error).message}`);
+    }
+  }
+  if (ctx.showSql) ctx.log(`  djazzle SQL:\n${describeQueries(dj.queries)}\n    drizzle SQL:\n${describeQueries(dz.queries)}`);
+
+  const djTimes: number[] = [];
+  const dzTimes: number[] = [];
+  const ratios: number[] = [];
+  const gcEvery = Math.max(1, Math.floor(pairs / 10));
+  for (let i = 0; i < pairs; i++) {
+    if (i % gcEvery === 0) collectGarbage(); // keep full collections out of the timed samples
+    let tDj: number;
+    let tDz: number;
+    if (i % 2 === 0) {
+      tDj = await timeSample(ctx, w, 'djazzle', index, batch);
+      tDz = await timeSample(ctx, w, 'drizzle', index, batch);
+    } else {
+      tDz = await timeSample(ctx, w, 'drizzle', index, batch);
+      tDj = await timeSample(ctx, w, 'djazzle', index, batch);
+    }
+    index++;
+    djTimes.push(tDj);
+    dzTimes.push(tDz);
+    ratios.push(tDj / tDz);
+    ctx.progress(`pairs ${i + 1}/${pairs}  (ratio so far ${median(ratios).toFixed(2)})`);
+  }
+  if (w.teardown) await w.teardown(ctx);
+
+  const target = w.targetRatio ?? 1.1;
+  const ratio = median(ratios);
+  const sameStatements = dj.queries.length <= dz.queries.length;
+  const pass = ratio <= target && sameStatements && notes.length === 0;
+  if (ratio > target) notes.push(`ratio ${ratio.toFixed(2)} > ${target.toFixed(2)}`);
+  if (!sameStatements) {
+    notes.push(`djazzle sent ${dj.queries.length} statements, Drizzle ${dz.queries.length}:\n    djazzle:\n${describeQueries(dj.queries)}\n    drizzle:\n${describeQueries(dz.queries)}`);
+  }
+  return {
+    title: w.title,
+    djazzle: formatMs(median(djTimes)),
+    drizzle: formatMs(median(dzTimes)),
+    ratio: `${ratio.toFixed(2)} (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})`,
+    statements: `${dj.queries.length} / ${dz.queries.length}`,
+    target: `≤ ${target.toFixed(2)}, = stmts`,
+    pass,
+    notes,
+  };
+}
+
+// ---- progress and the table ----------------------------------------------------------------
+
+/** Progress on stderr: one rewritten status line on a terminal, a line every few seconds otherwise. */
+export class Progress {
+  readonly #tty = Boolean(process.stderr.isTTY);
+  #prefix = '';
+  #lastPrint = 0;
+  #lastLength = 0;
+
+  start(prefix: string): void {
+    this.#prefix = prefix;
+    this.#lastPrint = 0;
+    this.update('starting');
+  }
+
+  update(message: string): void {
+    const line = `${this.#prefix} ${message}`;
+    if (this.#tty) {
+      const padded = line.length < this.#lastLength ? line.padEnd(this.#lastLength) : line;
+      process.stderr.write(`\r${padded}`);
+      this.#lastLength = line.length;
+      return;
+    }
+    const now = Date.now();
+    if (now - this.#lastPrint >= 3000) {
+      process.stderr.write(`${line}\n`);
+      this.#lastPrint = now;
+    }
+  }
+
+  /** A line that stays (the status line is redrawn after it). */
+  log(message: string): void {
+    if (this.#tty && this.#lastLength > 0) process.stderr.write(`\r${' '.repeat(this.#lastLength)}\r`);
+    this.#lastLength = 0;
+    process.stderr.write(`${message}\n`);
+  }
+
+  done(message: string): void {
+    this.log(`${this.#prefix} ${message}`);
+  }
+}
+
+export function formatTable(rows: readonly ResultRow[]): string {
+  const header = ['workload', 'djazzle (median)', 'drizzle (median)', 'ratio (IQR)', 'statements dj / dz', 'target', 'result'];
+  const body = rows.map((r) => [r.title, r.djazzle, r.drizzle, r.ratio, r.statements, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL']);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
