@@ -29,7 +29,7 @@ function parseId(raw: string): number | null {
 }
 
 /** The JSON of a book with its author and tag names (both loaded by the QuerySet beforehand). */
-async function bookJSON(book: Pick<Book, 'toJSON' | 'author' | 'tags'>): Promise<Json> {
+async function bookJSON(book: Book): Promise<Json> {
   const tags = await book.tags.all(); // answered from the prefetch cache: no query
   return { ...book.toJSON(), author: book.author?.toJSON() ?? null, tags: tags.map((t) => t.name) };
 }
@@ -111,7 +111,7 @@ export function createApp(): Hono {
   app.get('/authors/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     if (id === null) return c.json(NOT_FOUND, 404);
-    const author = (await Author.objects.prefetchRelated('books').get({ pk: id })) as Author;
+    const author = await Author.objects.prefetchRelated('books').get({ pk: id });
     const books = await author.books.all(); // from the prefetch cache
     return c.json({ ...author.toJSON(), books: books.map((b) => b.toJSON()) });
   });
@@ -153,7 +153,7 @@ export function createApp(): Hono {
 
   // Django: tag = Tag.objects.get(name=name); tag.book_set.select_related('author')
   app.get('/tags/:name/books', async (c) => {
-    const tag = (await Tag.objects.get({ name: c.req.param('name') })) as Tag;
+    const tag = await Tag.objects.get({ name: c.req.param('name') });
     const books = await tag.bookSet.selectRelated('author').prefetchRelated('tags');
     const results = await Promise.all(books.map(bookJSON));
     return c.json({ tag: tag.toJSON(), count: results.length, results });

@@ -46,7 +46,7 @@ export async function seed(db: Connection, options: SeedOptions = {}): Promise<{
     for (const entry of SAMPLE) {
       const author = await Author.objects.create(entry.author);
       for (const data of entry.books) {
-        const book = (await Book.objects.create({ title: data.title, published: data.published, author })) as Book;
+        const book = await Book.objects.create({ title: data.title, published: data.published, author });
         const bookTags = [];
         for (const name of data.tags) bookTags.push((await Tag.objects.getOrCreate({ name }))[0]);
         await book.tags.add(...bookTags);

@@ -27,11 +27,19 @@ export function defineApp(label: string, options: DefineAppOptions): AppConfig {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) {
     throw new ImproperlyConfigured(`The app label '${label}' is not a valid identifier.`);
   }
-  for (const model of options.models) {
-    const meta = prepareModel(model);
-    if (meta.appLabel !== label) {
-      throw new ImproperlyConfigured(`Model '${meta.label}' is listed in app '${label}' but declares app '${meta.appLabel}'.`);
+  const before = new Set(apps.getModels({ includeAutoCreated: true }));
+  try {
+    for (const model of options.models) {
+      const meta = prepareModel(model);
+      if (meta.appLabel !== label) {
+        throw new ImproperlyConfigured(`Model '${meta.label}' is listed in app '${label}' but declares app '${meta.appLabel}'.`);
+      }
     }
+    apps.ensureReady();
+  } catch (error) {
+    // a broken app must not stay half-registered (every later lookup would fail on it)
+    for (const model of apps.getModels({ includeAutoCreated: true })) if (!before.has(model)) apps.unregister(model);
+    throw error;
   }
   const models = [...options.models];
   const config: AppConfig = {

@@ -8,6 +8,7 @@
  * // class Article(models.Model): … class Meta: ordering = ['headline']
  * ```
  */
+import { getTableColumns } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { ImproperlyConfigured, MultipleObjectsReturned as BaseMultipleObjectsReturned, ObjectDoesNotExist } from '../core/errors.js';
 import { classPrepared, postInit, preInit } from '../signals/builtins.js';
@@ -45,9 +46,11 @@ function validateMeta(meta: Record<string, unknown>, where: string): void {
   }
 }
 
-function validateFieldOptions(fields: Record<string, unknown>, where: string): void {
+function validateFieldOptions(table: PgTable, fields: Record<string, unknown>, where: string): void {
+  const columns = getTableColumns(table);
   for (const [name, value] of Object.entries(fields)) {
     if (isRelationSpec(value)) continue;
+    if (!(name in columns)) throw new ImproperlyConfigured(`${where}: fields.${name} names no column of the table. Columns are: ${Object.keys(columns).join(', ')}.`);
     if (typeof value !== 'object' || value === null) throw new ImproperlyConfigured(`${where}: fields.${name} must be an options object or a relation.`);
     const unknown = Object.keys(value).filter((k) => !FIELD_OPTION_KEYS.has(k));
     if (unknown.length > 0) {
@@ -68,7 +71,7 @@ function specHolder(cls: AnyModelClass): SpecHolder {
 function prepare(cls: AnyModelClass): Options {
   if (Object.hasOwn(cls, META)) return cls[META] as Options;
   const holder = specHolder(cls);
-  const bound = holder[BOUND];
+  const bound = Object.hasOwn(holder, BOUND) ? holder[BOUND] : undefined; // own only: a proxy's base is bound to its model
   if (bound && bound !== cls) return bound._meta as Options; // a plain subclass of a prepared model
   holder[BOUND] = cls;
   const spec = holder[SPEC];
@@ -79,7 +82,7 @@ function prepare(cls: AnyModelClass): Options {
     holder[BOUND] = undefined;
     throw error;
   }
-  Object.defineProperty(cls, META, { value: meta, enumerable: false });
+  Object.defineProperty(cls, META, { value: meta, enumerable: false, configurable: true });
   const base = spec.proxyFor;
   const DoesNotExist = class DoesNotExist extends (base ? base.DoesNotExist : ObjectDoesNotExist) {};
   const Multiple = class MultipleObjectsReturned extends (base ? base.MultipleObjectsReturned : BaseMultipleObjectsReturned) {};
@@ -276,7 +279,7 @@ function makeModel(table: PgTable, options: ModelOptions<PgTable>, proxyFor?: An
   const where = options.name ? `${options.app}.${options.name}` : `Model on table '${(table as unknown as Record<symbol, string>)[Symbol.for('drizzle:Name')] ?? '?'}' (app '${options.app}')`;
   if (!options.app && !proxyFor) throw new ImproperlyConfigured(`${where}: the 'app' option (Django's app label) is required.`);
   validateMeta((options.meta ?? {}) as Record<string, unknown>, where);
-  validateFieldOptions((options.fields ?? {}) as Record<string, unknown>, where);
+  validateFieldOptions(table, (options.fields ?? {}) as Record<string, unknown>, where);
   const spec: ModelSpec = {
     table,
     app: options.app,
