@@ -5,7 +5,7 @@
  * relations and options (`models.ForeignKey`, `models.ManyToManyField`, `class Meta`).
  */
 import { integer, pgTable, serial, smallint, text, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { CASCADE, defineApp, ForeignKey, ManyToMany, Model, type RelatedManager } from 'djazzle';
+import { CASCADE, defineApp, ForeignKey, ManyToMany, type Manager, Model, type RelatedManager } from 'djazzle';
 
 export const authors = pgTable('library_author', {
   id: serial('id').primaryKey(),
@@ -38,11 +38,15 @@ export class Author extends Model(authors, {
   fields: { born: { verboseName: 'year of birth' } },
   meta: { ordering: ['name'] },
 }) {
+  // Type-only declarations (they emit nothing): `objects` answers `Author`s, which have the
+  // reverse side of Book.author as `author.books`.
+  declare static objects: Manager<Author>;
   declare books: RelatedManager<Book>;
 }
 
 export class Tag extends Model(tags, { app: 'library', meta: { ordering: ['name'] } }) {
-  declare bookSet: RelatedManager<Book>;
+  declare static objects: Manager<Tag>;
+  declare bookSet: RelatedManager<Book>; // no relatedName: Django's `tag.book_set`
 }
 
 export class Book extends Model(books, {
@@ -56,6 +60,7 @@ export class Book extends Model(books, {
   },
   meta: { ordering: ['title'], getLatestBy: 'createdAt' },
 }) {
+  declare static objects: Manager<Book>;
   declare reviews: RelatedManager<Review>;
 }
 
@@ -66,7 +71,9 @@ export class Review extends Model(reviews, {
     rating: { choices: [[1, '1'], [2, '2'], [3, '3'], [4, '4'], [5, '5']] },
   },
   meta: { ordering: ['-rating', 'id'] },
-}) {}
+}) {
+  declare static objects: Manager<Review>;
+}
 
 export const library = defineApp('library', { models: [Author, Book, Tag, Review] });
 

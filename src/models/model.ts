@@ -166,7 +166,8 @@ export class ModelBase {
       else self[field.attname] = field.getDefault();
     }
     for (const [key, value] of Object.entries(values)) {
-      if (meta.forwardField(key)?.attname === key) continue;
+      const own = meta.forwardField(key);
+      if (own && own.attname === key && own.column !== null) continue; // a column value, set above
       const field = meta.findField(key);
       if (field?.isForwardSingle) self[field.name] = value; // through the setter: sets the column and the cache
       else if (field?.manyToMany || field?.isReverse) {
