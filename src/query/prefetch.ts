@@ -27,7 +27,8 @@ function baseQueryset(model: AnyModelClass, given: unknown): QuerySet<unknown, u
 /** Loads one relation for `instances` (one query) and returns the related objects found. */
 async function prefetchOne(instances: Instance[], name: string, queryset: unknown, toAttr: string | undefined): Promise<Instance[]> {
   const meta = (instances[0]!.constructor as AnyModelClass)._meta as Options;
-  const field: Field | undefined = meta.findField(name);
+  // Django's prefetch_related takes attribute names: 'books', 'bookSet', or the query name
+  const field: Field | undefined = meta.findField(name) ?? meta.getFields({ includeHidden: true }).find((f) => f.isReverse && f.accessorName === name);
   if (!field || !field.isRelation) {
     throw new FieldError(`Cannot find '${name}' on ${meta.objectName} object, '${name}' is an invalid parameter to prefetch_related()`);
   }
