@@ -7,7 +7,7 @@
  * Article._meta.label                // 'news.Article'
  * ```
  */
-import { getTableColumns, getTableName } from 'drizzle-orm';
+import { getTableColumns, getTableName, is, SQL } from 'drizzle-orm';
 import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { FieldDoesNotExist, ImproperlyConfigured } from '../core/errors.js';
 import type { DdlTable, ExtraForeignKey } from '../db/ddl.js';
@@ -390,7 +390,24 @@ function relationField(model: AnyModelClass, spec: ModelSpec, name: string, rela
   }
   if (options['dbConstraint'] === false) (field as Field & { dbConstraint?: boolean }).dbConstraint = false;
   PENDING.set(field, relation);
+  if (column && (column.defaultFn || (column.default !== undefined && !is(column.default, SQL)))) {
+    return withDefault(field, column.defaultFn ?? column.default);
+  }
   return field;
+}
+
+/** A copy of a relation field carrying the Drizzle column's JavaScript default. */
+function withDefault(field: Field, value: unknown): Field {
+  const spec = PENDING.get(field);
+  const replacement = new Field({
+    kind: field.kind, name: field.name, attname: field.attname, column: field.column, drizzleColumn: field.drizzleColumn, model: field.model,
+    options: { verboseName: field.verboseName, helpText: field.helpText, blank: field.blank, editable: field.editable, default: value },
+    internalType: field.internalType, null: field.null, unique: field.unique, primaryKey: field.primaryKey, onDelete: field.onDelete,
+    relatedName: field.relatedName, relatedQueryName: field.relatedQueryNameValue, limitChoicesTo: field.limitChoicesTo, dbDefault: field.dbDefault,
+  });
+  if ((field as Field & { dbConstraint?: boolean }).dbConstraint === false) (replacement as Field & { dbConstraint?: boolean }).dbConstraint = false;
+  if (spec) PENDING.set(replacement, spec);
+  return replacement;
 }
 
 export { lowerFirst };

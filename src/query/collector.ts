@@ -153,12 +153,22 @@ class Collector {
   }
 
   /** RESTRICT allows a row that is also reached through CASCADE; anything else is refused. */
-  checkRestricted(model: AnyModelClass): void {
+  async checkRestricted(model: AnyModelClass): Promise<void> {
     const remaining = new Map<string, Instance[]>();
     for (const [field, objs] of this.restricted) {
-      const bucket = this.data.get(metaOf(field.model).concreteModel);
-      const pkName = metaOf(field.model).pk.attname;
-      const left = objs.filter((o) => !bucket?.has(o[pkName]));
+      const meta = metaOf(field.model);
+      const bucket = this.data.get(meta.concreteModel);
+      const pkName = meta.pk.attname;
+      let left = objs.filter((o) => !bucket?.has(o[pkName]));
+      // rows that a fast (query-only) cascade deletes are also candidates (Django's clear_restricted_objects_from_queryset)
+      for (const fast of this.fastDeletes) {
+        if (left.length === 0 || metaOf(fast.model).concreteModel !== meta.concreteModel) continue;
+        const ids = left.map((o) => coerceValue(meta.pk, o[pkName]));
+        const pkColumn = meta.pk.drizzleColumn!;
+        const rows = (await this.connection.run((db) => db.select({ pk: pkColumn }).from(meta.table).where(sql`${fast.where} AND ${inArray(pkColumn, ids)}`))) as Array<{ pk: unknown }>;
+        const deleted = new Set(rows.map((r) => r.pk));
+        left = left.filter((o) => !deleted.has(o[pkName]));
+      }
       if (left.length > 0) {
         const key = `'${metaOf(field.model).objectName}.${field.name}'`;
         remaining.set(key, [...(remaining.get(key) ?? []), ...left]);
@@ -220,7 +230,8 @@ class Collector {
     for (const update of this.fieldUpdates) {
       const meta = metaOf(update.field.model);
       const ids = update.instances.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
-      const value = update.value === null ? null : coerceValue(update.field, update.value);
+      // a database-side default is written as DEFAULT
+      const value = update.value === undefined ? sql`DEFAULT` : update.value === null ? null : coerceValue(update.field, update.value);
       ops.push({ op: (db) => db.update(meta.table).set({ [update.field.attname]: value } as never).where(inArray(meta.pk.drizzleColumn!, ids)) });
     }
     for (const model of models) {
@@ -234,7 +245,7 @@ class Collector {
       const model = ops[index]!.count;
       if (model) bump(model, affected(result));
     });
-    for (const update of this.fieldUpdates) for (const obj of update.instances) obj[update.field.attname] = update.value;
+    for (const update of this.fieldUpdates) for (const obj of update.instances) if (update.value !== undefined) obj[update.field.attname] = update.value;
     const session = activeSession();
     for (const model of models) {
       if (metaOf(model).autoCreated) continue;
@@ -332,7 +343,7 @@ async function collectAndDelete(connection: Connection, objs: Instance[], origin
   const run = async () => {
     const collector = new Collector(connection, origin);
     await collector.collect(objs);
-    collector.checkRestricted(objs[0]!.constructor as AnyModelClass);
+    await collector.checkRestricted(objs[0]!.constructor as AnyModelClass);
     return collector.delete();
   };
   return connection.capabilities.interactiveTransactions ? atomic(run, { using: connection.alias, savepoint: false }) : run();
