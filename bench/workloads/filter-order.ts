@@ -10,7 +10,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { definePaired } from '../harness.js';
 import { Article, articles, resetData } from '../fixtures.js';
-import { sameIds } from './checks.js';
+import { sameIds } from '../checks.js';
 
 export default definePaired({
   name: 'filter-order',

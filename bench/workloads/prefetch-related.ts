@@ -12,7 +12,7 @@ import { eq, inArray, lte } from 'drizzle-orm';
 import { captureQueries } from 'djazzle/testing';
 import { definePaired } from '../harness.js';
 import { articlePublications, articles, publications, Reporter, reporters, resetData } from '../fixtures.js';
-import { sameIdSet } from './checks.js';
+import { sameIdSet } from '../checks.js';
 
 const REPORTERS = 20;
 

@@ -11,7 +11,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { definePaired } from '../harness.js';
 import { Article, articles, reporters, resetData } from '../fixtures.js';
-import { sameIds } from './checks.js';
+import { sameIds } from '../checks.js';
 
 export default definePaired({
   name: 'select-related',

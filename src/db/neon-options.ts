@@ -12,13 +12,13 @@
  * | `neon_pipeline_connect=false` | `pipelineConnect` (`password` or `false`) | `neon-ws` |
  * | `neon_fetch_endpoint=http://host:port/sql` | `fetchEndpoint` | `neon-http` |
  *
- * The parameters are removed before the URL reaches Neon. Unknown `neon_*` parameters are an
- * error (a typo would otherwise silently talk to the real Neon). Settings a URL does not carry
+ * The parameters are removed before the URL reaches Neon. Unknown `neon_*` parameters, and those
+ * of the other Neon driver, are an error (a typo would otherwise silently talk to the real Neon). Settings a URL does not carry
  * fall back to `neonConfig`, which stays usable for anything else (`fetchFunction`, `subtls`).
  */
 import { ImproperlyConfigured } from '../core/errors.js';
 
-export interface NeonUrlOptions {
+interface NeonOptions {
   wsProxy?: string;
   useSecureWebSocket?: boolean;
   pipelineTLS?: boolean;
@@ -26,38 +26,48 @@ export interface NeonUrlOptions {
   fetchEndpoint?: string;
 }
 
+type NeonDriver = 'neon-ws' | 'neon-http';
+
 const PARAMETERS = {
-  neon_ws_proxy: 'wsProxy',
-  neon_secure_websocket: 'useSecureWebSocket',
-  neon_pipeline_tls: 'pipelineTLS',
-  neon_pipeline_connect: 'pipelineConnect',
-  neon_fetch_endpoint: 'fetchEndpoint',
-} as const satisfies Record<string, keyof NeonUrlOptions>;
+  neon_ws_proxy: { option: 'wsProxy', driver: 'neon-ws' },
+  neon_secure_websocket: { option: 'useSecureWebSocket', driver: 'neon-ws' },
+  neon_pipeline_tls: { option: 'pipelineTLS', driver: 'neon-ws' },
+  neon_pipeline_connect: { option: 'pipelineConnect', driver: 'neon-ws' },
+  neon_fetch_endpoint: { option: 'fetchEndpoint', driver: 'neon-http' },
+} as const satisfies Record<string, { option: keyof NeonOptions; driver: NeonDriver }>;
 
 type Parameter = keyof typeof PARAMETERS;
 
-/** Splits `url` into the URL Neon gets and the djazzle `neon_*` settings it carried. */
-export function takeNeonOptions(url: string, driver: 'neon-ws' | 'neon-http'): { url: string; options: NeonUrlOptions } {
+/** The settings each driver reads. */
+export type NeonUrlOptions<D extends NeonDriver = NeonDriver> = D extends 'neon-http'
+  ? Pick<NeonOptions, 'fetchEndpoint'>
+  : Omit<NeonOptions, 'fetchEndpoint'>;
+
+/** Splits `url` into the URL Neon gets and the djazzle `neon_*` settings it carried for `driver`. */
+export function takeNeonOptions<D extends NeonDriver>(url: string, driver: D): { url: string; options: NeonUrlOptions<D> } {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1) return { url, options: {} };
+  if (queryStart === -1) return { url, options: {} as NeonUrlOptions<D> };
   const search = new URLSearchParams(url.slice(queryStart + 1));
-  const options: NeonUrlOptions = {};
+  const options: NeonOptions = {};
+  const accepted = (Object.keys(PARAMETERS) as Parameter[]).filter((key) => PARAMETERS[key].driver === driver);
   for (const key of [...search.keys()]) {
     if (!key.startsWith('neon_')) continue;
-    if (!(key in PARAMETERS)) {
+    const known = key in PARAMETERS ? (key as Parameter) : undefined;
+    if (known === undefined || PARAMETERS[known].driver !== driver) {
+      const belongs = known ? ` (it is for the '${PARAMETERS[known].driver}' driver)` : '';
       throw new ImproperlyConfigured(
-        `Unknown URL parameter '${key}' for the '${driver}' driver. Choices are: ${Object.keys(PARAMETERS).join(', ')}.`,
+        `Unknown URL parameter '${key}' for the '${driver}' driver${belongs}. Choices are: ${accepted.join(', ')}.`,
       );
     }
-    setOption(options, key as Parameter, search.get(key) ?? '', driver);
+    setOption(options, known, search.get(key) ?? '', driver);
     search.delete(key);
   }
   const rest = search.toString();
-  return { url: url.slice(0, queryStart) + (rest ? `?${rest}` : ''), options };
+  return { url: url.slice(0, queryStart) + (rest ? `?${rest}` : ''), options: options as NeonUrlOptions<D> };
 }
 
-function setOption(options: NeonUrlOptions, key: Parameter, value: string, driver: string): void {
-  const name = PARAMETERS[key];
+function setOption(options: NeonOptions, key: Parameter, value: string, driver: string): void {
+  const name = PARAMETERS[key].option;
   if (name === 'wsProxy' || name === 'fetchEndpoint') {
     if (!value) throw new ImproperlyConfigured(`The URL parameter '${key}' of the '${driver}' driver needs a value.`);
     options[name] = value;

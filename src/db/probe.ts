@@ -29,8 +29,10 @@ export async function probeConnection(target: ProbeTarget, query: () => Promise<
       target.connectTimeoutMs + 250,
     );
   });
+  const attempt = query();
+  attempt.catch(() => undefined); // when the deadline wins, the attempt's late failure is not news
   try {
-    await Promise.race([query(), deadline]);
+    await Promise.race([attempt, deadline]);
   } catch (error) {
     await cleanup().catch(() => undefined);
     throw connectError(target, error);
@@ -44,11 +46,11 @@ export function connectError(target: ProbeTarget, error: unknown): OperationalEr
   const where = hostAndPort(target.url);
   const via = target.via ? ` (via ${target.via})` : '';
   const reason = describe(error);
-  const code = (error as { code?: unknown } | null)?.code;
+  const code = (error as { code?: unknown } | null)?.code; // a SQLSTATE such as 28P01 or 3D000
   return new OperationalError(
     `Could not connect to the database at ${where}${via} with the '${target.driver}' driver: ${reason}. ` +
       `Check that the server is running and that the URL '${redact(target.url)}' is right.`,
-    { cause: error, code: typeof code === 'string' ? code : undefined },
+    { cause: error, code: typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined },
   );
 }
 

@@ -13,7 +13,7 @@ import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
 import { F } from './expressions.js';
 import { Prefetch, PrefetchSpec } from './prefetch-spec.js';
-import { QuerySet } from './queryset.js';
+import type { QuerySet } from './queryset.js';
 
 type Instance = HasState & Record<string, unknown>;
 

@@ -56,7 +56,10 @@ export abstract class RelatedManager<M = unknown> extends Manager<M> {
 
   /** The related rows' QuerySet without this manager's restriction (the related model's default manager). */
   protected baseQueryset(): QuerySet<M, M> {
-    return this.baseManager.getQueryset() as QuerySet<M, M>;
+    const qs = this.baseManager.getQueryset() as QuerySet<M, M>;
+    // Django's router: related rows live on the instance's database
+    const db = this.instance[STATE].db;
+    return db && !activeSession() ? qs.using(db) : qs;
   }
 
   protected abstract coreFilters(): Record<string, unknown>;

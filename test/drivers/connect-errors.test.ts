@@ -86,6 +86,17 @@ describe('bad URLs and options', () => {
     const bad = await rejection(connect('postgres://u:p@127.0.0.1:5432/app?neon_secure_websocket=nope', { alias: fresh(), driver: 'neon-ws' }));
     expect(bad.message).toMatch(/'neon_secure_websocket' takes 'true' or 'false', not 'nope'/);
   });
+
+  test("another driver's neon_* URL parameter names the driver it belongs to", async () => {
+    const url = 'postgres://u:p@127.0.0.1:5432/app?neon_fetch_endpoint=http://127.0.0.1:1/sql';
+    const onWs = await rejection(connect(url, { alias: fresh(), driver: 'neon-ws' }));
+    expect(onWs).toBeInstanceOf(ImproperlyConfigured);
+    expect(onWs.message).toContain("(it is for the 'neon-http' driver)");
+    const onPg = await rejection(connect(url, { alias: fresh(), driver: 'pg' }));
+    expect(onPg).toBeInstanceOf(ImproperlyConfigured);
+    expect(onPg.message).toContain("'neon_fetch_endpoint' is a Neon setting, which the 'pg' driver does not read");
+    expect(onPg.message).toContain("driver: 'neon-http'");
+  });
 });
 
 describe('unreachable servers fail at connect() with host:port, not a hang', () => {

@@ -1,16 +1,29 @@
 /**
  * Local stand-ins for every database a djazzle driver talks to, all on 127.0.0.1 and free ports,
- * all gone when the test process ends:
+ * none outliving the test process:
  *
  * | function | driver | what runs |
  * | --- | --- | --- |
  * | `startNeonWs()` | `neon-ws` | PGlite over TCP (`pglite-socket`) behind a WebSocket-to-TCP proxy |
  * | `startNeonHttp()` | `neon-http` | PGlite over TCP behind a stand-in for Neon's SQL-over-HTTP endpoint |
- * | `startPostgres()` | `pg` | a throwaway PostgreSQL cluster (skipped when `postgresUnavailable()` says why) |
+ * | `startPostgres()` | `pg` | a throwaway PostgreSQL cluster (when `postgresUnavailable()` gives no reason) |
  *
- * Each answers `{ driver, url, stop() }`: `connect(h.url, { driver: h.driver })` reaches it.
- * The neon stand-ins take `{ target }`, a `postgres://` URL of a server on 127.0.0.1 (e.g. a
- * PostgreSQL cluster), to sit in front of that server instead of a fresh PGlite.
+ * Each answers `{ driver, url, stop() }`: `connect(h.url, { driver: h.driver })` reaches it. The
+ * neon URLs carry djazzle's `neon_*` parameters (see `src/db/neon-options.ts`), so they work
+ * unchanged inside workerd. The neon stand-ins take `{ target }` (default: `DJAZZLE_NEON_TARGET`),
+ * a `postgres://` URL on 127.0.0.1 such as a PostgreSQL cluster, to sit in front of it instead
+ * of a fresh PGlite. Counting `neon-http` requests: `h.standIn.requests` in the same process,
+ * `neonHttpRequests(h.statsUrl)` from anywhere (workerd included).
+ *
+ * What the harnesses cannot show, and so what the suites skip or avoid:
+ * - `neon-http` has no interactive transactions: the shared suite skips atomic(), savepoint and
+ *   cursor tests there and checks the `NotSupportedError` instead; the other drivers skip `batch`.
+ * - PGlite behind `pglite-socket` runs one transaction at a time across all connections: while
+ *   one connection is inside `atomic()`, a statement on another connection of the same database
+ *   waits for that transaction to end (with one connection waiting on the other, that is a
+ *   deadlock until the pool's connect timeout or the test timeout). Real PostgreSQL does not
+ *   wait; tests that need that run on `pg`, or pass `target`.
+ * - `pg` needs PostgreSQL's server binaries; without them its suites are skipped with the reason.
  */
 import type { HarnessDescriptor } from './descriptor.js';
 import { startNeonHttpStandIn, type NeonHttpStandIn } from './neon-http-stand-in.js';

@@ -97,7 +97,7 @@ export async function open(options: DriverOpenOptions): Promise<DriverInstance> 
   };
   const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(options.connectTimeoutMs) : undefined;
   await probeConnection(
-    { driver: 'neon-http', url: options.url, connectTimeoutMs: options.connectTimeoutMs, via: `SQL-over-HTTP endpoint ${neonOptions.fetchEndpoint ?? '(Neon\'s)'}` },
+    { driver: 'neon-http', url: options.url, connectTimeoutMs: options.connectTimeoutMs, via: neonOptions.fetchEndpoint ? `SQL-over-HTTP endpoint ${neonOptions.fetchEndpoint}` : "Neon's SQL-over-HTTP endpoint" },
     () => client.query('select 1', [], signal ? { fetchOptions: { signal } } : {}),
     close,
   );

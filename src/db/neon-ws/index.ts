@@ -26,7 +26,7 @@ import { probeConnection } from '../probe.js';
 
 export const capabilities = { interactiveTransactions: true, savepoints: true, batch: false, cursors: true } as const;
 
-type SocketOptions = Omit<NeonUrlOptions, 'fetchEndpoint'> & { webSocketConstructor?: unknown };
+type SocketOptions = NeonUrlOptions & { webSocketConstructor?: unknown };
 
 /** Node 20 has no global WebSocket: fall back to `ws` (only loaded there, never inside workerd). */
 async function webSocketConstructor(): Promise<unknown> {
@@ -52,7 +52,7 @@ function configuredPool(url: string, connectTimeoutMs: number, options: SocketOp
 
 export async function open(options: DriverOpenOptions): Promise<DriverInstance> {
   const { url, options: neonOptions } = takeNeonOptions(options.url, 'neon-ws');
-  const { fetchEndpoint: _unused, ...socketOptions } = neonOptions;
+  const socketOptions: SocketOptions = neonOptions;
   const pool = configuredPool(url, options.connectTimeoutMs, { ...socketOptions, webSocketConstructor: await webSocketConstructor() });
   // A socket dropped while idle must not crash the process; the next query reports it.
   pool.on('error', () => undefined);

@@ -12,12 +12,20 @@
  */
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { ImproperlyConfigured } from '../../core/errors.js';
 import type { DriverInstance, DriverOpenOptions } from '../driver.js';
 import { probeConnection } from '../probe.js';
 
 export const capabilities = { interactiveTransactions: true, savepoints: true, batch: false, cursors: true } as const;
 
 export async function open(options: DriverOpenOptions): Promise<DriverInstance> {
+  // node-postgres ignores parameters it does not know; a Neon setting here means the wrong driver.
+  const neonParameter = /[?&](neon_[a-z_]+)=/.exec(options.url)?.[1];
+  if (neonParameter) {
+    throw new ImproperlyConfigured(
+      `The URL parameter '${neonParameter}' is a Neon setting, which the 'pg' driver does not read: connect(url, { driver: 'neon-ws' }) or { driver: 'neon-http' }.`,
+    );
+  }
   const pool = new pg.Pool({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs });
   // An idle client losing its server (a restart, a closed harness) must not crash the process:
   // the next query fails instead and is reported as an OperationalError.
