@@ -40,7 +40,10 @@ export interface PairedWorkload<D = unknown, Z = unknown> {
   readonly targetRatio?: number;
   /** Operations per timed sample, for sub-millisecond operations (default 1). */
   readonly batch?: number;
-  /** Timed pairs (default 100 full / 12 quick). */
+  /**
+   * Minimum timed pairs (default 100 full / 12 quick). More are run (up to 6× / 3×) until the
+   * median ratio is known to ±2 % (±5 % quick) or the time budget (60 s / 8 s) is spent.
+   */
   readonly pairs?: Counts;
   /** Untimed warm-up pairs (default 20 full / 4 quick). */
   readonly warmup?: Counts;
@@ -82,6 +85,8 @@ export interface ResultRow {
   readonly djazzle: string;
   readonly drizzle: string;
   readonly ratio: string;
+  /** How many pairs were timed, and why it stopped. */
+  readonly pairs?: string;
   readonly statements: string;
   readonly target: string;
   /** `null`: informational, no target. */
@@ -103,6 +108,20 @@ export function quantile(values: readonly number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * A distribution-free 95 % confidence interval of the median (order statistics
+ * n/2 ± 0.98·√n): the range the true median ratio lies in, given this much noise.
+ */
+export function medianInterval(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const spread = 0.98 * Math.sqrt(n);
+  const lo = Math.max(0, Math.floor(n / 2 - spread));
+  const hi = Math.min(n - 1, Math.ceil(n / 2 + spread) - 1);
+  return [sorted[lo]!, sorted[Math.max(lo, hi)]!];
 }
 
 export function formatMs(ms: number): string {
@@ -152,7 +171,12 @@ function describeQueries(queries: ReadonlyArray<{ sql: string; params: readonly 
 
 export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<ResultRow> {
   const batch = w.batch ?? 1;
-  const pairs = ctx.quick ? (w.pairs?.quick ?? 12) : (w.pairs?.full ?? 100);
+  const plan = {
+    minPairs: ctx.quick ? (w.pairs?.quick ?? 12) : (w.pairs?.full ?? 100),
+    maxPairs: ctx.quick ? (w.pairs?.quick ?? 12) * 3 : (w.pairs?.full ?? 100) * 6,
+    precision: ctx.quick ? 0.05 : 0.02,
+    maxSeconds: ctx.quick ? 8 : 60,
+  };
   const warmup = ctx.quick ? (w.warmup?.quick ?? 4) : (w.warmup?.full ?? 20);
   ctx.progress('setup');
   await w.setup(ctx);
@@ -179,12 +203,16 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
   }
   if (ctx.showSql) ctx.log(`  djazzle SQL:\n${describeQueries(dj.queries)}\n    drizzle SQL:\n${describeQueries(dz.queries)}`);
 
+  // Timed pairs: at least `minPairs`, then until the median ratio is known to ±precision
+  // (95 % confidence), or `maxPairs`, or the time budget runs out.
   const djTimes: number[] = [];
   const dzTimes: number[] = [];
   const ratios: number[] = [];
-  const gcEvery = Math.max(1, Math.floor(pairs / 10));
-  for (let i = 0; i < pairs; i++) {
-    if (i % gcEvery === 0) collectGarbage(); // keep full collections out of the timed samples
+  const started = performance.now();
+  const budgetMs = plan.maxSeconds * 1000;
+  let stopReason = 'max pairs';
+  for (let i = 0; i < plan.maxPairs; i++) {
+    if (i % 10 === 0) collectGarbage(); // keep full collections out of the timed samples
     let tDj: number;
     let tDz: number;
     if (i % 2 === 0) {
@@ -198,15 +226,34 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
     djTimes.push(tDj);
     dzTimes.push(tDz);
     ratios.push(tDj / tDz);
-    ctx.progress(`pairs ${i + 1}/${pairs}  (ratio so far ${median(ratios).toFixed(2)})`);
+    const [lo, hi] = medianInterval(ratios);
+    const mid = median(ratios);
+    ctx.progress(`pairs ${i + 1} (min ${plan.minPairs}, max ${plan.maxPairs})  ratio so far ${mid.toFixed(2)} [${lo.toFixed(2)}–${hi.toFixed(2)}]`);
+    if (i + 1 >= plan.minPairs && i % 2 === 1) {
+      if ((hi - lo) / 2 <= plan.precision * mid) {
+        stopReason = `±${(plan.precision * 100).toFixed(0)} % reached`;
+        break;
+      }
+      if (performance.now() - started > budgetMs) {
+        stopReason = `time budget ${plan.maxSeconds} s`;
+        break;
+      }
+    }
   }
   if (w.teardown) await w.teardown(ctx);
 
   const target = w.targetRatio ?? 1.1;
   const ratio = median(ratios);
+  const [lo, hi] = medianInterval(ratios);
   const sameStatements = dj.queries.length <= dz.queries.length;
   const pass = ratio <= target && sameStatements && notes.length === 0;
-  if (ratio > target) notes.push(`ratio ${ratio.toFixed(2)} > ${target.toFixed(2)}`);
+  if (ratio > target) {
+    notes.push(
+      lo > target
+        ? `ratio ${ratio.toFixed(2)} > ${target.toFixed(2)}, the whole 95 % interval [${lo.toFixed(2)}–${hi.toFixed(2)}] above the target`
+        : `ratio ${ratio.toFixed(2)} > ${target.toFixed(2)}, but the 95 % interval [${lo.toFixed(2)}–${hi.toFixed(2)}] includes the target: noise cannot be ruled out`,
+    );
+  }
   if (!sameStatements) {
     notes.push(`djazzle sent ${dj.queries.length} statements, Drizzle ${dz.queries.length}:\n    djazzle:\n${describeQueries(dj.queries)}\n    drizzle:\n${describeQueries(dz.queries)}`);
   }
@@ -214,7 +261,8 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
     title: w.title,
     djazzle: formatMs(median(djTimes)),
     drizzle: formatMs(median(dzTimes)),
-    ratio: `${ratio.toFixed(2)} (${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)})`,
+    ratio: `${ratio.toFixed(2)} [${lo.toFixed(2)}–${hi.toFixed(2)}]`,
+    pairs: `${ratios.length} (${stopReason})`,
     statements: `${dj.queries.length} / ${dz.queries.length}`,
     target: `≤ ${target.toFixed(2)}, = stmts`,
     pass,
@@ -265,8 +313,8 @@ export class Progress {
 }
 
 export function formatTable(rows: readonly ResultRow[]): string {
-  const header = ['workload', 'djazzle (median)', 'drizzle (median)', 'ratio (IQR)', 'statements dj / dz', 'target', 'result'];
-  const body = rows.map((r) => [r.title, r.djazzle, r.drizzle, r.ratio, r.statements, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL']);
+  const header = ['workload', 'djazzle (median)', 'drizzle (median)', 'ratio [95% CI]', 'statements dj / dz', 'target', 'result', 'pairs'];
+  const body = rows.map((r) => [r.title, r.djazzle, r.drizzle, r.ratio, r.statements, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL', r.pairs ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(formatTable(rows));
   console.log('');
-  console.log('times: median per operation; ratio: median of per-pair djazzle/Drizzle ratios (interquartile range in brackets);');
+  console.log('times: median per operation; ratio: median of the per-pair djazzle/Drizzle ratios, with its 95 % confidence interval;');
   console.log('statements: SQL statements one operation sent (djazzle / hand-written Drizzle), transaction control excluded.');
   const failed = rows.filter((r) => r.pass === false);
   for (const row of rows) for (const note of row.notes ?? []) console.log(`- ${row.title}: ${note}`);

@@ -3,6 +3,7 @@
  * Worker entry (`index.worker.ts`), which differ only in the drivers they register.
  */
 import './query/model-port.js';
+import './session/context.js';
 
 export * from './core/errors.js';
 export { connect, getConnection, hasConnection, allConnections, closeAll, type ConnectOptions } from './db/connect.js';
@@ -16,3 +17,4 @@ export {
   type ModelClass, type ModelInstance, type InstanceOf, type AnyModel, type ModelOptions,
 } from './models/index.js';
 export * from './query/index.js';
+export { Session, currentSession } from './session/index.js';

@@ -17,7 +17,7 @@ export interface SessionPort {
   /** Whether an instance has unsaved changes the session must not overwrite. */
   hasPendingChanges(instance: object): boolean;
   /** A Django-style `save()` wrote `instance` (the session records it as clean and tracked). */
-  saved(instance: object): void;
+  saved(instance: object, created?: boolean): void;
   /** A Django-style `delete()` or the collector deleted `instance`. */
   deleted(instance: object): void;
 }

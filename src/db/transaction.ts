@@ -12,6 +12,7 @@
  */
 import { NotSupportedError, TransactionManagementError } from '../core/errors.js';
 import { getConnection } from './connect.js';
+import { translateDatabaseError } from './errors.js';
 import type { Connection } from './connection.js';
 import { type CommitHook, currentFrame, runInFrame, runOutsideFrames, type TxFrame } from './tx-context.js';
 
@@ -100,8 +101,9 @@ async function nested<T>(outer: TxFrame, fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** Errors of BEGIN/COMMIT themselves (a deferred constraint failing at COMMIT, a lost socket) as djazzle errors. */
 function connectionLost(error: unknown): unknown {
-  return error;
+  return translateDatabaseError(error);
 }
 
 async function runHooks(alias: string, hooks: CommitHook[]): Promise<void> {

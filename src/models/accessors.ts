@@ -65,7 +65,7 @@ export function installForwardAccessor(model: AnyModelClass, field: Field): void
         throw new TypeError(`Cannot assign "${shown}": "${field.model._meta.objectName}.${name}" must be a "${target._meta.objectName}" instance.`);
       }
       const targetAttname = field.targetField?.attname ?? 'id';
-      this[attname] = (related as Record<string, unknown>)[targetAttname];
+      this[attname] = (related as Record<string, unknown>)[targetAttname] ?? null; // unsaved: NULL, as in Django
       state.cacheSet(name, related);
     },
   });

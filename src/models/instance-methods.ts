@@ -91,7 +91,7 @@ export async function saveInstance(target: object, options: SaveOptions): Promis
   const state = instance[STATE];
   state.adding = false;
   state.db = using;
-  activeSession()?.saved(instance);
+  activeSession()?.saved(instance, created);
   if (postSave.hasListeners(model)) await postSave.send(model, { ...signalPayload, created });
 }
 

@@ -207,6 +207,15 @@ class Collector {
   }
 
   async delete(): Promise<[number, Record<string, number>]> {
+    const prepared = await this.prepare();
+    return prepared.complete(await runOps(this.connection, prepared.ops));
+  }
+
+  /**
+   * Sends `preDelete` and returns the statements in Django's order, with `complete(results)`
+   * which sends `postDelete` and answers the counts. A session folds `ops` into its flush.
+   */
+  async prepare(): Promise<PreparedDelete> {
     const counts: Record<string, number> = {};
     const bump = (model: AnyModelClass, n: number) => {
       if (n > 0) counts[metaOf(model).label] = (counts[metaOf(model).label] ?? 0) + n;
@@ -240,31 +249,55 @@ class Collector {
       if (ids.length === 0) continue;
       ops.push({ op: (db) => db.delete(meta.table).where(inArray(meta.pk.drizzleColumn!, ids)), count: model });
     }
-    const results = await runOps(this.connection, ops.map((o) => o.op));
-    results.forEach((result, index) => {
-      const model = ops[index]!.count;
-      if (model) bump(model, affected(result));
-    });
-    for (const update of this.fieldUpdates) for (const obj of update.instances) if (update.value !== undefined) obj[update.field.attname] = update.value;
-    const session = activeSession();
-    for (const model of models) {
-      if (metaOf(model).autoCreated) continue;
-      for (const obj of [...instances.get(model)!].reverse()) {
-        if (postDelete.hasListeners(senderOf(obj))) await postDelete.send(senderOf(obj), { instance: obj, using: alias, origin: this.origin });
+    const complete = async (results: unknown[]): Promise<[number, Record<string, number>]> => {
+      results.forEach((result, index) => {
+        const model = ops[index]!.count;
+        if (model) bump(model, affected(result));
+      });
+      for (const update of this.fieldUpdates) for (const obj of update.instances) if (update.value !== undefined) obj[update.field.attname] = update.value;
+      const session = activeSession();
+      for (const model of models) {
+        if (metaOf(model).autoCreated) continue;
+        for (const obj of [...instances.get(model)!].reverse()) {
+          if (postDelete.hasListeners(senderOf(obj))) await postDelete.send(senderOf(obj), { instance: obj, using: alias, origin: this.origin });
+        }
       }
-    }
-    for (const model of models) {
-      const pkName = metaOf(model).pk.attname;
-      for (const obj of instances.get(model)!) {
-        session?.deleted(obj);
-        obj[pkName] = null;
-        obj[STATE].adding = true;
+      for (const model of models) {
+        const pkName = metaOf(model).pk.attname;
+        for (const obj of instances.get(model)!) {
+          session?.deleted(obj);
+          obj[pkName] = null;
+          obj[STATE].adding = true;
+        }
       }
-    }
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    return [total, counts];
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      return [total, counts];
+    };
+    return { ops: ops.map((o) => o.op), complete };
   }
 }
+
+export interface PreparedDelete {
+  readonly ops: Op[];
+  complete(results: unknown[]): Promise<[number, Record<string, number>]>;
+}
+
+/** Collects `objs` (any models) for deletion and prepares the statements (a session's flush). */
+export async function prepareDelete(connection: Connection, objs: readonly object[], origin: unknown): Promise<PreparedDelete> {
+  const collector = new Collector(connection, origin);
+  const groups = new Map<AnyModelClass, Instance[]>();
+  for (const obj of objs as Instance[]) {
+    const model = metaOf(obj.constructor as AnyModelClass).concreteModel;
+    const list = groups.get(model) ?? [];
+    list.push(obj);
+    groups.set(model, list);
+  }
+  for (const group of groups.values()) await collector.collect(group);
+  for (const group of groups.values()) await collector.checkRestricted(group[0]!.constructor as AnyModelClass);
+  return collector.prepare();
+}
+
+export type { Op };
 
 function comparePk(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;

@@ -38,7 +38,9 @@ function splitOptions<O extends object>(args: unknown[]): [unknown[], O] {
 }
 
 /** Common base: a Manager whose QuerySets are limited to one instance's related rows. */
-export abstract class RelatedManager<M = unknown> extends Manager<M> {
+// Covariant like Manager, so `declare friends: RelatedManager<Person>` narrows a 'self' relation.
+// @ts-expect-error TS2636: variance declared, see QuerySet
+export abstract class RelatedManager<out M = unknown> extends Manager<M> {
   readonly instance: Instance;
   readonly field: Field;
 

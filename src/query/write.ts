@@ -245,7 +245,7 @@ export async function bulkCreate(qs: AnyQuerySet, objs: readonly object[], optio
       for (const instance of batch) {
         instance[STATE].adding = false;
         instance[STATE].db = connection.alias;
-        if (session && !options.ignoreConflicts) session.saved(instance);
+        if (session && !options.ignoreConflicts) session.saved(instance, true);
       }
     }
   };
