@@ -15,6 +15,7 @@ import type { AnyDrizzle, DriverCapabilities, DriverInstance, DriverName } from 
 import { translateDatabaseError } from './errors.js';
 import { currentFrame, type TxFrame } from './tx-context.js';
 import { getTableConfig } from 'drizzle-orm/pg-core';
+import type { Session } from '../session/session.js';
 
 const BROKEN_TRANSACTION =
   "An error occurred in the current transaction. You can't execute queries until the end of the 'atomic' block.";
@@ -107,7 +108,7 @@ export class Connection {
    * `db.session(fn, opts)`: runs `fn(session)` with a session bound to the async context.
    * Commits when `fn` resolves, rolls back when it rejects.
    */
-  session<T>(fn: (session: never) => T | Promise<T>, options: SessionOptions = {}): Promise<T> {
+  session<T>(fn: (session: Session) => T | Promise<T>, options: SessionOptions = {}): Promise<T> {
     const opener = getSessionOpener();
     if (!opener) throw new ImproperlyConfigured("Sessions are not loaded: import 'djazzle' (not a deep path) to get them.");
     return opener(this.alias, fn as (session: unknown) => unknown, options) as Promise<T>;

@@ -207,7 +207,7 @@ export class FlushExecution {
             const row = this.#rowValues(instance, fields, now, skipFor.get(instance) ?? new Set(), true);
             const insert = db.insert(meta.table).values(row as never).returning();
             const pkColumn = sql.identifier(pk.column!);
-            return db.execute(sql`WITH ins AS (${insert}), rec AS (INSERT INTO ${sql.identifier(KEY_TABLE)} (k, v) SELECT ${this.#keys.get(instance)!}, ${pkColumn}::text FROM ins) SELECT * FROM ins`);
+            return db.execute(sql`WITH ins AS (${insert.getSQL()}), rec AS (INSERT INTO ${sql.identifier(KEY_TABLE)} (k, v) SELECT ${this.#keys.get(instance)!}, ${pkColumn}::text FROM ins) SELECT * FROM ins`);
           },
           after: (result) => {
             const [row] = rowsOf(result);

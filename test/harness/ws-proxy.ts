@@ -17,6 +17,8 @@ export interface WsProxy {
   readonly wsProxy: string;
   /** WebSocket connections accepted so far. */
   readonly connections: number;
+  /** Cuts every open connection, as a network failure would (fault tests). */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,9 @@ export async function startWsProxy(): Promise<WsProxy> {
     wsProxy: `127.0.0.1:${port}/v2`,
     get connections() {
       return connections;
+    },
+    dropConnections() {
+      for (const client of wss.clients) client.terminate();
     },
     async stop() {
       if (stopped) return;

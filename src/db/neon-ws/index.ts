@@ -56,6 +56,9 @@ export async function open(options: DriverOpenOptions): Promise<DriverInstance> 
   const pool = configuredPool(url, options.connectTimeoutMs, { ...socketOptions, webSocketConstructor: await webSocketConstructor() });
   // A socket dropped while idle must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // A client checked out for a transaction emits 'error' when its backend dies; the failing
+  // statement already rejects with that error, so the event itself must not crash the process.
+  pool.on('connect', (client: { on(event: 'error', listener: () => void): unknown }) => void client.on('error', () => undefined));
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

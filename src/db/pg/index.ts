@@ -30,6 +30,9 @@ export async function open(options: DriverOpenOptions): Promise<DriverInstance> 
   // An idle client losing its server (a restart, a closed harness) must not crash the process:
   // the next query fails instead and is reported as an OperationalError.
   pool.on('error', () => undefined);
+  // A client checked out for a transaction emits 'error' when its backend dies; the failing
+  // statement already rejects with that error, so the event itself must not crash the process.
+  pool.on('connect', (client) => void client.on('error', () => undefined));
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
