@@ -131,7 +131,7 @@ describe('unit of work', () => {
       expect(root.buddyId).toBe(grandchild.id);
     });
     const stored = await Node.objects.selectRelated('parent').orderBy('name');
-    expect(stored.map((n) => [n.name, n.parent?.name ?? null])).toEqual([
+    expect(stored.map((n) => [n.name, (n.parent as Node | null)?.name ?? null])).toEqual([
       ['child', 'root'],
       ['grandchild', 'child'],
       ['root', null],
