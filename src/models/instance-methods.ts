@@ -23,6 +23,11 @@ export interface SaveOptions {
   updateFields?: Iterable<string> | null;
   /** The connection alias (Django's `using`). */
   using?: string;
+  /**
+   * Django's `save_base(raw=True)`, used by `loaddata`: the instance is saved exactly as given
+   * (no related-object checks, no auto-now values) and the save signals get `raw: true`.
+   */
+  raw?: boolean;
 }
 
 type Instance = HasState & Record<string, unknown>;
@@ -77,7 +82,7 @@ export async function saveInstance(target: object, options: SaveOptions): Promis
   if (options.forceInsert && (options.forceUpdate || options.updateFields)) {
     throw new TypeError('Cannot force both insert and updating in model saving.');
   }
-  prepareRelatedFields(instance, meta);
+  if (!options.raw) prepareRelatedFields(instance, meta);
   let updateFields: Set<string> | null = null;
   if (options.updateFields !== undefined && options.updateFields !== null) {
     updateFields = checkUpdateFields(meta, options.updateFields);
@@ -85,7 +90,7 @@ export async function saveInstance(target: object, options: SaveOptions): Promis
   }
   const using = writeAlias(instance, options.using);
   const connection = getConnection(using);
-  const signalPayload = { instance, raw: false, using, updateFields: updateFields as ReadonlySet<string> | null };
+  const signalPayload = { instance, raw: options.raw ?? false, using, updateFields: updateFields as ReadonlySet<string> | null };
   if (preSave.hasListeners(model)) await preSave.send(model, signalPayload);
   const created = await saveTable(instance, meta, connection, updateFields, options);
   const state = instance[STATE];
@@ -121,7 +126,7 @@ async function saveTable(
     for (const field of meta.concreteFields) {
       if (field.primaryKey || field.manyToMany) continue;
       if (updateFields && !updateFields.has(field.name)) continue;
-      if (field.autoNow) instance[field.attname] = now;
+      if (field.autoNow && !options.raw) instance[field.attname] = now;
       if (instance[field.attname] === undefined) continue;
       values[field.attname] = valueFor(instance, field);
     }
@@ -145,7 +150,7 @@ async function saveTable(
   const values: Record<string, unknown> = {};
   for (const field of meta.concreteFields) {
     if (field.manyToMany) continue;
-    if (field.autoNow || (field.autoNowAdd && state.adding)) instance[field.attname] = now;
+    if (!options.raw && (field.autoNow || (field.autoNowAdd && state.adding))) instance[field.attname] = now;
     const value = instance[field.attname];
     if (value === undefined) continue;
     values[field.attname] = valueFor(instance, field);
