@@ -3,7 +3,7 @@ export { connect, getConnection, hasConnection, allConnections, closeAll, type C
 export { Connection, type SessionOptions, createTablesHooks, truncateHooks } from './connection.js';
 export type { DriverCapabilities, DriverName, DriverInstance, DriverLoader, DriverOpenOptions, AnyDrizzle } from './driver.js';
 export { registerDriver } from './drivers.js';
-export { atomic, onCommit, setRollback, getRollback, atomicIfSupported, type AtomicOptions } from './transaction.js';
+export { atomic, onCommit, beforeCommit, setRollback, getRollback, atomicIfSupported, type AtomicOptions } from './transaction.js';
 export { withQuerySink, type LoggedQuery, type QuerySink } from './query-log.js';
 export { translateDatabaseError } from './errors.js';
 export { createTablesSql, type DdlSource, type DdlTable, type ExtraForeignKey, quoteIdent } from './ddl.js';

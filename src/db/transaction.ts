@@ -38,7 +38,7 @@ function requireTransactions(connection: Connection): void {
 }
 
 function newFrame(alias: string, tx: TxFrame['tx'], parent: TxFrame | undefined, durable: boolean): TxFrame {
-  return { alias, tx, parent, durable, needsRollback: false, hooks: [] };
+  return { alias, tx, parent, durable, needsRollback: false, hooks: [], beforeCommit: [] };
 }
 
 /** Django: `with transaction.atomic(using=…, savepoint=…, durable=…)`. */
@@ -72,8 +72,14 @@ async function outermost<T>(connection: Connection, fn: () => T | Promise<T>, du
   try {
     result = await connection.drizzle.transaction(async (tx) => {
       frame = newFrame(connection.alias, tx, undefined, durable);
-      const value = await runInFrame(frame, fn);
-      if (frame.needsRollback) throw new RollbackSignal(value);
+      const current = frame;
+      const value = await runInFrame(current, fn);
+      if (current.needsRollback) throw new RollbackSignal(value);
+      await runInFrame(current, async () => {
+        // hooks may add hooks (a durable event stored by a hook): run until none is left
+        while (current.beforeCommit.length > 0) await current.beforeCommit.shift()!();
+      });
+      if (current.needsRollback) throw new RollbackSignal(value);
       return value;
     });
   } catch (error) {
@@ -94,6 +100,7 @@ async function nested<T>(outer: TxFrame, fn: () => T | Promise<T>): Promise<T> {
       return value;
     });
     outer.hooks.push(...(frame?.hooks ?? []));
+    outer.beforeCommit.push(...(frame?.beforeCommit ?? []));
     return result;
   } catch (error) {
     if (error instanceof RollbackSignal) return error.value as T;
@@ -140,6 +147,16 @@ export function onCommit(fn: () => unknown, options: { using?: string; robust?: 
     if (!hook.robust) throw error;
     console.error('djazzle: error in a robust onCommit callback', error);
   }
+}
+
+/**
+ * Runs `fn` inside the current transaction just before its outermost COMMIT (dropped if the
+ * savepoint it was registered in rolls back). Outside a transaction it runs at once.
+ */
+export async function beforeCommit(fn: () => Promise<void> | void, options: { using?: string } = {}): Promise<void> {
+  const frame = currentFrame(getConnection(options.using).alias);
+  if (frame) frame.beforeCommit.push(fn);
+  else await fn();
 }
 
 /** Django: `transaction.set_rollback(True)`: the innermost atomic block rolls back when it exits. */

@@ -20,6 +20,8 @@ export interface TxFrame {
   needsRollback: boolean;
   /** `onCommit` hooks registered while this frame (savepoint) was innermost. */
   hooks: CommitHook[];
+  /** Work to run inside the transaction just before COMMIT (dropped with a rolled-back savepoint). */
+  beforeCommit: Array<() => Promise<void> | void>;
 }
 
 const frames = new AsyncLocalStorage<ReadonlyMap<string, TxFrame>>();

@@ -7,9 +7,10 @@
  * ```
  */
 import { eq } from 'drizzle-orm';
-import { DatabaseError } from '../core/errors.js';
+import { DatabaseError, NotSupportedError } from '../core/errors.js';
 import { activeSession } from '../core/ports.js';
 import { getConnection } from '../db/connect.js';
+import { atomic } from '../db/transaction.js';
 import { postSave, preSave } from '../signals/builtins.js';
 import { coerceValue } from './coerce.js';
 import type { AnyModelClass, Field } from './field.js';
@@ -75,6 +76,15 @@ function valueFor(instance: Instance, field: Field): unknown {
   return coerceValue(field, instance[field.attname]);
 }
 
+/** Durable signal events are stored in the writing transaction; a driver without transactions cannot. */
+export function requireTransactionsForDurable(connection: ReturnType<typeof getConnection>, label: string): void {
+  if (!connection.capabilities.interactiveTransactions) {
+    throw new NotSupportedError(
+      `${label} has durable signal receivers, whose events are stored in the same transaction as the change; the '${connection.driver}' driver has no interactive transactions. Use the 'neon-ws' or 'pg' driver for these writes.`,
+    );
+  }
+}
+
 export async function saveInstance(target: object, options: SaveOptions): Promise<void> {
   const instance = target as Instance;
   const meta = metaOf(instance);
@@ -90,6 +100,11 @@ export async function saveInstance(target: object, options: SaveOptions): Promis
   }
   const using = writeAlias(instance, options.using);
   const connection = getConnection(using);
+  if (postSave.hasDurableListeners(model) || preSave.hasDurableListeners(model)) {
+    // a durable receiver's event must commit (or roll back) with the row: one transaction for both
+    requireTransactionsForDurable(connection, meta.label);
+    if (!connection.inAtomicBlock) return atomic(() => saveInstance(target, options), { using });
+  }
   const signalPayload = { instance, raw: options.raw ?? false, using, updateFields: updateFields as ReadonlySet<string> | null };
   if (preSave.hasListeners(model)) await preSave.send(model, signalPayload);
   const created = await saveTable(instance, meta, connection, updateFields, options);

@@ -15,6 +15,7 @@ import type { Connection } from '../db/connection.js';
 import type { AnyDrizzle } from '../db/driver.js';
 import { atomic } from '../db/transaction.js';
 import { coerceValue } from '../models/coerce.js';
+import { requireTransactionsForDurable } from '../models/instance-methods.js';
 import type { AnyModelClass, Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
@@ -373,6 +374,8 @@ export async function deleteInstances(objs: Instance[], origin: unknown): Promis
 
 async function collectAndDelete(connection: Connection, objs: Instance[], origin: unknown): Promise<[number, Record<string, number>]> {
   if (objs.length === 0) return [0, {}];
+  const model = objs[0]!.constructor as AnyModelClass;
+  if (preDelete.hasDurableListeners(model) || postDelete.hasDurableListeners(model)) requireTransactionsForDurable(connection, metaOf(model).label);
   const run = async () => {
     const collector = new Collector(connection, origin);
     await collector.collect(objs);

@@ -22,7 +22,8 @@ import type { AnyModelClass, Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
 import { prepareDelete, type PreparedDelete } from '../query/collector.js';
-import { postSave, preSave } from '../signals/builtins.js';
+import { postDelete, postSave, preSave } from '../signals/builtins.js';
+import { requireTransactionsForDurable } from '../models/instance-methods.js';
 import { concreteColumns, takeSnapshot, type Snapshot } from './tracking.js';
 
 type Instance = HasState & Record<string, unknown>;
@@ -118,7 +119,11 @@ export class FlushExecution {
   readonly #undo: Undo[] = [];
   #deletion: PreparedDelete | undefined;
 
-  constructor(connection: Connection, work: FlushWork) {
+  /** The session whose flush this is (pending objects go back to it when the flush fails). */
+  readonly #session: { expunge(o: object): void; add(o: object): void } | undefined;
+
+  constructor(connection: Connection, work: FlushWork, session?: { expunge(o: object): void; add(o: object): void }) {
+    this.#session = session;
     this.#connection = connection;
     this.#work = work;
     this.#batch = !connection.capabilities.interactiveTransactions;
@@ -254,10 +259,27 @@ export class FlushExecution {
       ...this.#work.inserts.map((instance) => ({ instance: instance as Instance, created: true })),
       ...this.#work.updates.map(({ instance }) => ({ instance: instance as Instance, created: false })),
     ];
+    if (this.#batch) {
+      for (const instance of [...saved.map((s) => s.instance), ...(this.#work.deletes as Instance[])]) {
+        const model = instance.constructor as AnyModelClass;
+        if (postSave.hasDurableListeners(model) || postDelete.hasDurableListeners(model)) requireTransactionsForDurable(this.#connection, metaOf(instance).label);
+      }
+    }
     for (const { instance } of saved) {
       const model = instance.constructor as AnyModelClass;
       if (preSave.hasListeners(model)) await preSave.send(model, { instance, raw: false, using, updateFields: null });
     }
+    const sendPostSave = async () => {
+      for (const { instance, created } of saved) {
+        instance[STATE].adding = false;
+        instance[STATE].db = using;
+        activeSession()?.saved(instance, created);
+      }
+      for (const { instance, created } of saved) {
+        const model = instance.constructor as AnyModelClass;
+        if (postSave.hasListeners(model)) await postSave.send(model, { instance, raw: false, using, updateFields: null, created });
+      }
+    };
     const now = new Date();
     try {
       const execute = async () => {
@@ -282,26 +304,30 @@ export class FlushExecution {
         }
         const results: unknown[] = [];
         for (const op of deleteOps) results.push(await this.#connection.run((db) => op(db)));
+        // inside the transaction: a durable receiver's event commits with the rows
+        await sendPostSave();
+        if (this.#deletion) {
+          await this.#deletion.complete(results);
+          this.#deletion = undefined;
+        }
         return results;
       };
       const deleteResults = this.#batch ? await execute() : await atomic(execute, { using });
       if (this.#deletion) await this.#deletion.complete(deleteResults);
     } catch (error) {
+      const session = this.#session;
       for (const { instance, values, adding } of this.#undo) {
         Object.assign(instance, values);
         instance[STATE].adding = adding;
+        // a failure at COMMIT comes after the rows were marked saved: they are pending again
+        if (adding && session) {
+          session.expunge(instance);
+          session.add(instance);
+        }
       }
       throw error;
     }
-    for (const { instance, created } of saved) {
-      instance[STATE].adding = false;
-      instance[STATE].db = using;
-      activeSession()?.saved(instance, created);
-    }
-    for (const { instance, created } of saved) {
-      const model = instance.constructor as AnyModelClass;
-      if (postSave.hasListeners(model)) await postSave.send(model, { instance, raw: false, using, updateFields: null, created });
-    }
+    if (this.#batch) await sendPostSave();
   }
 }
 

@@ -184,7 +184,7 @@ export class Session implements SessionPort {
     if (work.inserts.length === 0 && work.updates.length === 0 && work.deletes.length === 0) return;
     this.#flushing = true;
     try {
-      await new FlushExecution(this.connection, work).run();
+      await new FlushExecution(this.connection, work, this).run();
       for (const instance of work.deletes) this.deleted(instance);
     } finally {
       this.#flushing = false;

@@ -18,6 +18,8 @@ interface Registration<P> {
   readonly receiver: Receiver<P>;
   readonly sender: Sender | undefined;
   readonly uid: unknown;
+  /** A durable receiver stores its events in the writing transaction (see `djazzle/signals` `durable`). */
+  readonly durable: boolean;
   readonly listener: (context: DispatchContext<P>) => void;
 }
 
@@ -49,7 +51,7 @@ export class Signal<P = Record<string, unknown>> {
    * Connects `receiver`. A second connection with the same `dispatchUid` (or the same receiver
    * and sender when no uid is given) is ignored. Returns a function that disconnects it.
    */
-  connect(receiver: Receiver<P>, options: { sender?: Sender; dispatchUid?: unknown; weak?: boolean } = {}): () => boolean {
+  connect(receiver: Receiver<P>, options: { sender?: Sender; dispatchUid?: unknown; weak?: boolean; durable?: boolean } = {}): () => boolean {
     const uid = options.dispatchUid ?? receiver;
     const sender = options.sender;
     const key = this.#senderKey(sender);
@@ -59,6 +61,7 @@ export class Signal<P = Record<string, unknown>> {
         receiver,
         sender,
         uid,
+        durable: options.durable ?? false,
         listener: (context) => {
           if (registration.sender === undefined || this.#senderKey(registration.sender) === this.#senderKey(context.payload.sender as Sender)) {
             context.calls.push(registration);
@@ -94,6 +97,13 @@ export class Signal<P = Record<string, unknown>> {
     if (sender === undefined) return true;
     const key = this.#senderKey(sender);
     return this.#registrations.some((r) => r.sender === undefined || this.#senderKey(r.sender) === key);
+  }
+
+  /** Whether a durable receiver listens for `sender`: its writes must then run in a transaction. */
+  hasDurableListeners(sender: Sender): boolean {
+    if (this.#registrations.length === 0) return false;
+    const key = this.#senderKey(sender);
+    return this.#registrations.some((r) => r.durable && (r.sender === undefined || this.#senderKey(r.sender) === key));
   }
 
   /** The receivers `send` would call for `sender`, in connection order. */
