@@ -69,11 +69,18 @@ export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions
 async function outermost<T>(connection: Connection, fn: () => T | Promise<T>, durable: boolean): Promise<T> {
   let frame: TxFrame | undefined;
   let result: T;
+  let fromBlock: unknown;
   try {
     result = await connection.drizzle.transaction(async (tx) => {
       frame = newFrame(connection.alias, tx, undefined, durable);
       const current = frame;
-      const value = await runInFrame(current, fn);
+      let value: T;
+      try {
+        value = await runInFrame(current, fn);
+      } catch (error) {
+        fromBlock = error;
+        throw error;
+      }
       if (current.needsRollback) throw new RollbackSignal(value);
       await runInFrame(current, async () => {
         // hooks may add hooks (a durable event stored by a hook): run until none is left
@@ -84,7 +91,7 @@ async function outermost<T>(connection: Connection, fn: () => T | Promise<T>, du
     });
   } catch (error) {
     if (error instanceof RollbackSignal) return error.value as T;
-    throw connectionLost(error);
+    throw error === fromBlock ? error : connectionLost(error);
   }
   await runHooks(connection.alias, frame?.hooks ?? []);
   return result;

@@ -145,6 +145,35 @@ export function ormSuite(label: string, open: () => Promise<Connection>): void {
       expect(queries.length).toBeGreaterThanOrEqual(3);
     });
 
+    it('sessions: identity map, unit of work, and interleaved sessions isolated from each other', async () => {
+      const { ann } = await seed();
+      await db.session(async (session) => {
+        const a = await Writer.objects.get({ name: 'Ann' });
+        expect(await session.get(Writer, ann.pk)).toBe(a);
+        a.name = 'Annie';
+        const pending = new Post({ title: 'Delta', writer: a });
+        session.add(pending);
+        await session.commit();
+        expect(pending.id).toBeGreaterThan(0);
+      });
+      expect(await W().filter({ name: 'Annie' }).count()).toBe(1);
+      expect(await P().filter({ title: 'Delta', writer__name: 'Annie' }).count()).toBe(1);
+      const seen = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          db.session(async (session) => {
+            const w = await Writer.objects.get({ name: i % 2 ? 'Annie' : 'Bob' });
+            w.name = `changed ${i}`; // never flushed: each session sees only its own change
+            await new Promise((r) => setTimeout(r, i % 5));
+            expect((await session.get(Writer, w.pk))?.name).toBe(`changed ${i}`);
+            session.expunge(w);
+            return w;
+          }, { autoflush: false }),
+        ),
+      );
+      expect(new Set(seen).size).toBe(100);
+      expect(await W().orderBy('name').valuesList('name', { flat: true })).toEqual(['Annie', 'Bob']);
+    });
+
     it('atomic() rolls back ORM writes, or says which driver to use', async () => {
       if (!db.capabilities.interactiveTransactions) {
         await expect(atomic(() => W().create({ name: 'x' }), { using: alias })).rejects.toThrow(NotSupportedError);

@@ -1,0 +1,120 @@
+/**
+ * The state today's models describe (Django's `ProjectState.from_apps`): each app's tables as
+ * drizzle-kit sees them (`generateDrizzleJson`), plus what djazzle adds to the Drizzle tables:
+ * foreign keys of relations declared with `ForeignKey()` (not `.references()`), the junction tables
+ * of many-to-many fields, `uniqueTogether`, Meta `constraints`, and `unique` / `dbIndex` field options.
+ */
+import { getTableColumns, getTableName } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Field } from '../models/field.js';
+import type { Options } from '../models/options.js';
+import { apps as registry } from '../models/registry.js';
+import type { Kit } from './kit.js';
+import { emptyAppState, tableKey } from './state.js';
+import type { AppState, KitEnum, KitTable, ProjectState } from './types.js';
+
+interface Source {
+  meta: Options;
+  table: PgTable;
+  extraForeignKeys: ReadonlyArray<{ columns: readonly string[]; refTable: string; refColumns: readonly string[]; onDelete?: string }>;
+}
+
+/** Models of `label` that own a table djazzle manages (no proxies, no `managed: false`). */
+export function managedModels(label: string): Options[] {
+  registry.ensureReady();
+  return registry
+    .getModels({ includeAutoCreated: true })
+    .map((m) => m._meta as Options)
+    .filter((meta) => meta.appLabel === label && !meta.proxy && meta.managed);
+}
+
+function fkName(table: string, columns: readonly string[], refTable: string, refColumns: readonly string[]): string {
+  return `${table}_${columns.join('_')}_${refTable}_${refColumns.join('_')}_fk`;
+}
+
+/** The state of one app's models. */
+export function appModelState(label: string, kit: Kit): AppState {
+  const sources: Source[] = [];
+  for (const meta of managedModels(label)) {
+    const [own] = meta.ddlTables();
+    if (!own) continue;
+    sources.push({ meta, table: own.table, extraForeignKeys: own.foreignKeys });
+  }
+  const imports: Record<string, unknown> = {};
+  const enums = new Set<unknown>();
+  sources.forEach((source, i) => {
+    imports[`table${i}`] = source.table;
+    for (const column of Object.values(getTableColumns(source.table)) as PgColumn[]) {
+      const enumObject = (column as { enum?: unknown }).enum;
+      if (enumObject) enums.add(enumObject);
+    }
+  });
+  [...enums].forEach((e, i) => (imports[`enum${i}`] = e));
+  const snapshot = kit.generateDrizzleJson(imports) as { tables: Record<string, KitTable>; enums: Record<string, KitEnum> };
+  const state = emptyAppState();
+  for (const source of sources) {
+    const name = getTableName(source.table);
+    const table = Object.values(snapshot.tables).find((t) => t.name === name && tableKey(t) in snapshot.tables);
+    if (!table) continue;
+    const fields: Record<string, string> = {};
+    for (const [key, column] of Object.entries(getTableColumns(source.table)) as Array<[string, PgColumn]>) fields[key] = column.name;
+    for (const fk of source.extraForeignKeys) {
+      const fkKey = fkName(name, fk.columns, fk.refTable, fk.refColumns);
+      table.foreignKeys[fkKey] = {
+        name: fkKey,
+        tableFrom: name,
+        tableTo: fk.refTable,
+        columnsFrom: [...fk.columns],
+        columnsTo: [...fk.refColumns],
+        onDelete: (fk.onDelete ?? 'no action').toLowerCase(),
+        onUpdate: 'no action',
+      };
+    }
+    addDjangoConstraints(source.meta, table);
+    state.models.set(source.meta.objectName, { model: source.meta.objectName, fields, table });
+  }
+  for (const [key, value] of Object.entries(snapshot.enums ?? {})) state.enums.set(key, value);
+  return state;
+}
+
+/** Unique constraints and indexes declared on the model rather than on the Drizzle table. */
+function addDjangoConstraints(meta: Options, table: KitTable): void {
+  const columnOf = (name: string): string | undefined => {
+    const field: Field | undefined = meta.forwardField(name);
+    return field?.column ?? undefined;
+  };
+  const hasUnique = (columns: readonly string[]) =>
+    Object.values(table.uniqueConstraints).some((u) => u.columns.join(',') === columns.join(',')) ||
+    Object.values(table.indexes).some((i) => i.isUnique && !i.where && i.columns.map((c) => c.expression).join(',') === columns.join(','));
+  const addUnique = (name: string, fields: readonly string[]) => {
+    const columns = fields.map(columnOf);
+    if (columns.some((c) => c === undefined)) return;
+    if (hasUnique(columns as string[])) return;
+    table.uniqueConstraints[name] = { name, columns: columns as string[], nullsNotDistinct: false };
+  };
+  for (const field of meta.concreteFields) {
+    if (!field.column || field.primaryKey) continue;
+    if (field.unique && !field.drizzleColumn?.isUnique && field.kind === 'column') addUnique(`${meta.dbTable}_${field.column}_key`, [field.name]);
+    if (field.dbIndex && !field.unique) {
+      const name = `${meta.dbTable}_${field.column}_idx`;
+      const exists = Object.values(table.indexes).some((i) => i.columns.length === 1 && i.columns[0]?.expression === field.column);
+      if (!exists) {
+        table.indexes[name] = {
+          name,
+          columns: [{ expression: field.column, isExpression: false, asc: true, nulls: 'last' }],
+          isUnique: false,
+          concurrently: false,
+          method: 'btree',
+          with: {},
+        };
+      }
+    }
+  }
+  for (const fields of meta.uniqueTogether) addUnique(`${meta.dbTable}_${fields.join('_')}_uniq`, fields);
+  for (const constraint of meta.spec.meta.constraints ?? []) if (constraint.fields) addUnique(constraint.name, constraint.fields);
+}
+
+/** The state of every app in `labels`. */
+export function projectModelState(labels: readonly string[], kit: Kit): ProjectState {
+  return new Map(labels.map((label) => [label, appModelState(label, kit)]));
+}
