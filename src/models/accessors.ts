@@ -15,6 +15,11 @@ import { STATE, type HasState } from './state.js';
 
 const OURS = Symbol.for('djazzle.accessor');
 
+/** Defines a relation property on a model prototype; a member the user declared on the class wins. */
+export function defineAccessor(proto: object, name: string, descriptor: PropertyDescriptor): void {
+  define(proto, name, descriptor);
+}
+
 function define(proto: object, name: string, descriptor: PropertyDescriptor): void {
   const existing = Object.getOwnPropertyDescriptor(proto, name);
   if (existing && !(existing.get as { [OURS]?: boolean } | undefined)?.[OURS]) return; // the user's own member wins

@@ -6,6 +6,7 @@
  * Article._meta.getField('reporter').remoteField   // Article._meta.get_field('reporter').remote_field
  * ```
  */
+import type { SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { OnDelete } from './on-delete.js';
 
@@ -16,7 +17,32 @@ export type FieldKind =
   | 'manyToMany'
   | 'reverseForeignKey'
   | 'reverseOneToOne'
-  | 'reverseManyToMany';
+  | 'reverseManyToMany'
+  /** Django's private fields (`_meta.private_fields`): relations added by a virtual field spec, e.g. generic relations. */
+  | 'private'
+  /** The reverse side of a private relation (Django's `GenericRel`). */
+  | 'reversePrivate';
+
+/**
+ * What a private relation field (kind `'private'` / `'reversePrivate'`) tells the layers that
+ * handle plain relations themselves. Every hook is optional; the field's owner (a higher layer,
+ * e.g. `src/contenttypes`) implements them. Django's names are in brackets.
+ */
+export interface PrivateFieldHooks {
+  /** `await obj.fetch(name)`: loads the related object, caches it (absence included) and returns it. */
+  fetch?(instance: object, refresh: boolean): Promise<unknown>;
+  /**
+   * The ON condition of a join across this relation (`get_extra_restriction` included), given
+   * column references of the model the path comes from (`near`) and of the model joined (`far`).
+   */
+  joinCondition?(near: (field: Field) => SQL, far: (field: Field) => SQL): SQL;
+  /** `prefetchRelated(name)` over `instances` (one model): fills their caches, returns the objects loaded. */
+  prefetch?(instances: object[], queryset: unknown, toAttr: string | undefined): Promise<object[]>;
+  /** [`bulk_related_objects`] The rows the deletion collector deletes along with `objs` (cascade). */
+  bulkRelatedObjects?(objs: readonly object[], using: string): Promise<object[]>;
+  /** A `save()` of an instance of the field's model failed with `error` (e.g. to drop a stale cache entry). */
+  saveFailed?(instance: object, error: unknown, using: string): void | Promise<void>;
+}
 
 /** A validator: a function that throws `ValidationError` (or returns `false`), or a valibot action. */
 export type FieldValidator = ((value: unknown) => unknown) | { readonly kind: string; readonly '~run'?: unknown };
@@ -71,6 +97,10 @@ export interface FieldInit {
   relatedQueryName?: string | undefined;
   limitChoicesTo?: unknown;
   symmetrical?: boolean;
+  /** Private relations only: Django's cardinality flags (other kinds derive them from `kind`). */
+  manyToOne?: boolean;
+  oneToMany?: boolean;
+  hooks?: PrivateFieldHooks;
 }
 
 export class Field {
@@ -126,6 +156,8 @@ export class Field {
   readonly #default: unknown;
   /** The column has a database-side default (serial, `defaultNow()`, `default(sql…)`). */
   readonly dbDefault: boolean;
+  /** Hooks of a private relation (see {@link PrivateFieldHooks}); `undefined` for every other field. */
+  hooks: PrivateFieldHooks | undefined;
 
   constructor(init: FieldInit) {
     const options = init.options ?? {};
@@ -153,8 +185,9 @@ export class Field {
     this.concrete = init.kind === 'column' || init.kind === 'foreignKey' || init.kind === 'oneToOne' || init.kind === 'manyToMany';
     this.hidden = init.hidden ?? false;
     this.autoCreated = init.autoCreated ?? init.kind.startsWith('reverse');
-    this.manyToOne = init.kind === 'foreignKey';
-    this.oneToMany = init.kind === 'reverseForeignKey';
+    const isPrivate = init.kind === 'private' || init.kind === 'reversePrivate';
+    this.manyToOne = isPrivate ? (init.manyToOne ?? false) : init.kind === 'foreignKey';
+    this.oneToMany = isPrivate ? (init.oneToMany ?? false) : init.kind === 'reverseForeignKey';
     this.oneToOne = init.kind === 'oneToOne' || init.kind === 'reverseOneToOne';
     this.manyToMany = init.kind === 'manyToMany' || init.kind === 'reverseManyToMany';
     this.relatedModel = init.relatedModel ?? null;
@@ -166,6 +199,7 @@ export class Field {
     this.symmetrical = init.symmetrical ?? false;
     this.#default = 'default' in options ? options.default : 'default' in init ? init.default : NO_DEFAULT;
     this.dbDefault = init.dbDefault ?? false;
+    this.hooks = init.hooks;
   }
 
   /** Whether the field has a default (a value, a function, or a database default). */
@@ -194,9 +228,14 @@ export class Field {
     return this.kind === 'foreignKey' || this.kind === 'oneToOne';
   }
 
-  /** Whether following this field can give several rows (reverse FK, many-to-many). */
+  /** A private field (Django's `_meta.private_fields`) or the reverse side of one. */
+  get isPrivate(): boolean {
+    return this.kind === 'private' || this.kind === 'reversePrivate';
+  }
+
+  /** Whether following this field can give several rows (reverse FK, many-to-many, a one-to-many private relation). */
   get isMultiValued(): boolean {
-    return this.kind === 'reverseForeignKey' || this.manyToMany;
+    return this.kind === 'reverseForeignKey' || this.manyToMany || (this.isPrivate && this.oneToMany);
   }
 
   toString(): string {

@@ -107,7 +107,14 @@ export async function saveInstance(target: object, options: SaveOptions): Promis
   }
   const signalPayload = { instance, raw: options.raw ?? false, using, updateFields: updateFields as ReadonlySet<string> | null };
   if (preSave.hasListeners(model)) await preSave.send(model, signalPayload);
-  const created = await saveTable(instance, meta, connection, updateFields, options);
+  let created: boolean;
+  try {
+    created = await saveTable(instance, meta, connection, updateFields, options);
+  } catch (error) {
+    // private fields (a generic foreign key) may drop a cache entry the failed write proved stale
+    for (const field of meta.privateFields) await field.hooks?.saveFailed?.(instance, error, using);
+    throw error;
+  }
   const state = instance[STATE];
   state.adding = false;
   state.db = using;

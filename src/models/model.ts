@@ -17,12 +17,13 @@ import { installForwardAccessor, installManagerAccessor } from './accessors.js';
 import { type AnyModelClass, FIELD_OPTION_KEYS, type FieldOptions } from './field.js';
 import { deleteInstance, instanceEquals, instanceToJSON, refreshInstance, saveInstance, type SaveOptions } from './instance-methods.js';
 import { META_KEYS, type MetaOptions, type ModelSpec, Options } from './options.js';
-import { modelQueries } from './ports.js';
+import { type FullCleanOptions, modelQueries, modelValidation } from './ports.js';
 import { apps } from './registry.js';
 import { isRelationSpec, type RelationSpec } from './relations.js';
 import { resolveAll } from './resolve.js';
 import { ModelState, STATE } from './state.js';
 import type { ModelInstance, ModelOptions, ModelClass, InstanceOf, ProxyOptions } from './types.js';
+import { isVirtualFieldSpec, type VirtualFieldSpec } from './virtual.js';
 
 const SPEC = Symbol.for('djazzle.modelSpec');
 const META = Symbol.for('djazzle.meta');
@@ -50,6 +51,10 @@ function validateFieldOptions(table: PgTable, fields: Record<string, unknown>, w
   const columns = getTableColumns(table);
   for (const [name, value] of Object.entries(fields)) {
     if (isRelationSpec(value)) continue;
+    if (isVirtualFieldSpec(value)) {
+      if (name in columns) throw new ImproperlyConfigured(`${where}: fields.${name} is a virtual field (${value.constructor?.name ?? 'spec'}) but names a column of the table; give it another name.`);
+      continue;
+    }
     if (!(name in columns)) throw new ImproperlyConfigured(`${where}: fields.${name} names no column of the table. Columns are: ${Object.keys(columns).join(', ')}.`);
     if (typeof value !== 'object' || value === null) throw new ImproperlyConfigured(`${where}: fields.${name} must be an options object or a relation.`);
     const unknown = Object.keys(value).filter((k) => !FIELD_OPTION_KEYS.has(k));
@@ -99,6 +104,15 @@ function prepare(cls: AnyModelClass): Options {
     for (const field of meta.localForward) {
       if (field.isForwardSingle) installForwardAccessor(cls, field);
       else if (field.manyToMany) installManagerAccessor(cls, field.name, field);
+    }
+    try {
+      // virtual field specs (generic relations): Django's contribute_to_class for private fields
+      for (const [name, value] of Object.entries(spec.fields)) if (isVirtualFieldSpec(value)) (value as VirtualFieldSpec).contributeToClass(cls, name);
+    } catch (error) {
+      apps.unregister(cls);
+      holder[BOUND] = undefined;
+      delete (cls as Record<symbol, unknown>)[META];
+      throw error;
     }
   }
   bindManagers(cls);
@@ -169,9 +183,10 @@ export class ModelBase {
       const own = meta.forwardField(key);
       if (own && own.attname === key && own.column !== null) continue; // a column value, set above
       const field = meta.findField(key);
-      if (field?.isForwardSingle) self[field.name] = value; // through the setter: sets the column and the cache
-      else if (field?.manyToMany || field?.isReverse) {
-        throw new TypeError(`Direct assignment to the ${field.isReverse ? 'reverse side of a related set' : 'forward side of a many-to-many set'} is prohibited. Use ${field.accessorName}.set() instead.`);
+      // through the setter: sets the column(s) and the cache (a private field: a generic foreign key)
+      if (field?.isForwardSingle || (field?.kind === 'private' && !field.isMultiValued)) self[field.name] = value;
+      else if (field?.manyToMany || field?.isReverse || field?.isMultiValued) {
+        throw new TypeError(`Direct assignment to the ${field.manyToMany && !field.isReverse ? 'forward side of a many-to-many set' : 'reverse side of a related set'} is prohibited. Use ${field.accessorName}.set() instead.`);
       } else if (!field) {
         throw new TypeError(`${meta.objectName}() got unexpected keyword arguments: '${key}'`);
       }
@@ -233,8 +248,35 @@ export class ModelBase {
     return instanceToJSON(this);
   }
 
-  /** Override point for model-wide validation (Django's `clean()`). */
+  /**
+   * Override point for model-wide validation (Django's `clean()`): throw `ValidationError`; a
+   * message without a field lands under `__all__` in `fullClean()`'s `messageDict`.
+   */
   clean(): void | Promise<void> {}
+
+  /**
+   * Django: `full_clean(exclude=…, validate_unique=…, validate_constraints=…)`: `cleanFields()`,
+   * `clean()`, `validateUnique()` and `validateConstraints()`, every error collected in one
+   * `ValidationError` whose `messageDict` maps field names (and `__all__`) to messages.
+   */
+  fullClean(options: FullCleanOptions = {}): Promise<void> {
+    return modelValidation().fullClean(this, options);
+  }
+
+  /** Django: `clean_fields(exclude=…)`: converts and checks every field value (types, null, blank, choices, max length, validators, foreign keys). */
+  cleanFields(options: { exclude?: Iterable<string> } = {}): Promise<void> {
+    return modelValidation().cleanFields(this, options.exclude);
+  }
+
+  /** Django: `validate_unique(exclude=…)`: unique fields, `uniqueTogether` and the table's unique constraints, against the database. */
+  validateUnique(options: { exclude?: Iterable<string> } = {}): Promise<void> {
+    return modelValidation().validateUnique(this, options.exclude);
+  }
+
+  /** Django: `validate_constraints(exclude=…)`: the table's check constraints, evaluated by the database. */
+  validateConstraints(options: { exclude?: Iterable<string> } = {}): Promise<void> {
+    return modelValidation().validateConstraints(this, options.exclude);
+  }
 
   toString(): string {
     const meta = (this.constructor as AnyModelClass)._meta as Options;
@@ -285,7 +327,7 @@ function makeModel(table: PgTable, options: ModelOptions<PgTable>, proxyFor?: An
     table,
     app: options.app,
     name: options.name,
-    fields: (options.fields ?? {}) as Record<string, FieldOptions | RelationSpec>,
+    fields: (options.fields ?? {}) as Record<string, FieldOptions | RelationSpec | VirtualFieldSpec>,
     meta: (options.meta ?? {}) as MetaOptions,
     proxyFor,
     autoCreated: (options as { autoCreated?: boolean }).autoCreated ?? false,

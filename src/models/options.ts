@@ -16,6 +16,7 @@ import { type AnyModelClass, Field, type FieldOptions, humanize } from './field.
 import { apps } from './registry.js';
 import { isRelationSpec, type RelationSpec } from './relations.js';
 import { onDeleteFromReference } from './on-delete.js';
+import { isVirtualFieldSpec, type VirtualFieldSpec } from './virtual.js';
 
 export const META_KEYS = [
   'ordering', 'getLatestBy', 'verboseName', 'verboseNamePlural', 'uniqueTogether', 'constraints', 'indexes',
@@ -52,13 +53,16 @@ export interface ModelSpec {
   readonly table: PgTable;
   readonly app: string;
   readonly name: string | undefined;
-  readonly fields: Readonly<Record<string, FieldOptions | RelationSpec>>;
+  readonly fields: Readonly<Record<string, FieldOptions | RelationSpec | VirtualFieldSpec>>;
   readonly meta: MetaOptions;
   readonly proxyFor: AnyModelClass | undefined;
   readonly autoCreated: boolean;
 }
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** Resolvers of private fields, run by the registry's ready hook (like pending relations). */
+export const PENDING_PRIVATE = new WeakMap<Field, () => void>();
 
 export class Options {
   readonly model: AnyModelClass;
@@ -93,12 +97,15 @@ export class Options {
   #reverseVersion = -1;
   #constraints: Constraint[] | undefined;
   #pk: Field;
+  readonly #private: Field[] = [];
+  readonly #base: Options | undefined;
 
   constructor(model: AnyModelClass, spec: ModelSpec) {
     this.#spec = spec;
     this.model = model;
     this.proxyForModel = spec.proxyFor;
     const base = spec.proxyFor?._meta as Options | undefined;
+    this.#base = base;
     this.table = spec.table;
     this.appLabel = spec.app;
     this.objectName = spec.name ?? model.name;
@@ -169,6 +176,26 @@ export class Options {
     return this.localForward.filter((f) => f.manyToMany);
   }
 
+  /**
+   * Django's `_meta.private_fields`: fields added by virtual field specs (generic relations).
+   * Not concrete, not in `fields`; in `getFields()` and `getField()`. A proxy has its base's.
+   */
+  get privateFields(): readonly Field[] {
+    return this.#base ? this.#base.privateFields : this.#private;
+  }
+
+  /**
+   * Adds a private field (from a virtual spec's `contributeToClass`). `resolve`, when given, runs
+   * when the registry resolves relations (targets given as thunks or labels exist by then).
+   */
+  addPrivateField(field: Field, resolve?: () => void): void {
+    if (this.#base) throw new ImproperlyConfigured(`${this.label}: a proxy model cannot add fields ('${field.name}').`);
+    const clash = this.#forwardMap.get(field.name) ?? this.#private.find((f) => f.name === field.name);
+    if (clash) throw new ImproperlyConfigured(`${this.label}: the field '${field.name}' clashes with the field '${clash.name}'. (models.E006)`);
+    this.#private.push(field);
+    if (resolve) PENDING_PRIVATE.set(field, resolve);
+  }
+
   /** Reverse relations pointing at this model (Django's `_meta.related_objects`). */
   get relatedObjects(): Field[] {
     return this.#reverseFields().filter((f) => !f.hidden || f.manyToMany);
@@ -181,7 +208,7 @@ export class Options {
   getFields(options: { includeHidden?: boolean } = {}): Field[] {
     apps.ensureReady();
     const reverse = this.#reverseFields().filter((f) => options.includeHidden || !f.hidden);
-    return [...this.localForward, ...reverse];
+    return [...this.localForward, ...this.privateFields, ...reverse];
   }
 
   /** Django's `_meta.get_field(name)`: forward fields by name or attname, reverse ones by query name. */
@@ -196,6 +223,8 @@ export class Options {
     const forward = this.#forwardMap.get(name);
     if (forward) return forward;
     if (name === 'pk') return this.#pk;
+    const own = this.privateFields.find((f) => f.name === name);
+    if (own) return own;
     this.#reverseFields();
     return this.#reverseMap.get(name);
   }
@@ -284,7 +313,7 @@ export class Options {
       for (const other of apps.getModels({ includeAutoCreated: true })) {
         const meta = other._meta as Options;
         if (meta.proxy) continue;
-        for (const field of meta.localForward) {
+        for (const field of [...meta.localForward, ...meta.privateFields]) {
           const remote = field.remoteField;
           if (!field.isRelation || !remote || field.relatedModel?._meta.concreteModel !== concrete) continue;
           this.#reverse.push(remote);
@@ -305,6 +334,7 @@ function buildForwardFields(model: AnyModelClass, spec: ModelSpec): Field[] {
   const m2m: Array<[string, RelationSpec]> = [];
   const tableName = getTableName(spec.table);
   for (const [name, value] of Object.entries(spec.fields)) {
+    if (isVirtualFieldSpec(value)) continue; // contributes itself once the model is prepared
     if (!isRelationSpec(value)) {
       if (!(name in columns)) throw new ImproperlyConfigured(`Model on table '${tableName}' (app '${spec.app}'): fields.${name} names no column of the table. Columns are: ${Object.keys(columns).join(', ')}.`);
       continue;

@@ -8,7 +8,7 @@ import { integer, bigint, pgTable, serial, uuid, varchar, text, unique, type PgC
 import { ImproperlyConfigured } from '../core/errors.js';
 import { type AnyModelClass, Field } from './field.js';
 import { CASCADE } from './on-delete.js';
-import { lowerFirst, type Options, PENDING } from './options.js';
+import { lowerFirst, type Options, PENDING, PENDING_PRIVATE } from './options.js';
 import { apps } from './registry.js';
 import { ForeignKey, type ManyToManyOptions, type RelationSpec } from './relations.js';
 import { installRelationAccessors } from './accessors.js';
@@ -190,6 +190,12 @@ function resolvePendingFields(model: AnyModelClass, factory: ModelFactory): void
       resolveThrough(model, field, target, options, factory);
     }
     makeReverse(model, field);
+  }
+  for (const field of meta.privateFields) {
+    const resolve = PENDING_PRIVATE.get(field);
+    if (!resolve) continue;
+    PENDING_PRIVATE.delete(field);
+    resolve();
   }
 }
 

@@ -10,6 +10,7 @@ import type { FieldOptions } from './field.js';
 import type { ModelBase } from './model.js';
 import type { MetaOptions, Options } from './options.js';
 import type { RelationSpec } from './relations.js';
+import type { VirtualFieldSpec } from './virtual.js';
 
 /** The instance methods every model has (`save`, `delete`, `pk`, …). */
 export type ModelInstance = ModelBase;
@@ -20,7 +21,7 @@ export interface ModelOptions<T extends PgTable> {
   /** The model name; defaults to the class name. */
   name?: string;
   /** Django field options by column key, and relations. */
-  fields?: { [K in keyof T['$inferSelect']]?: FieldOptions } & { [key: string]: FieldOptions | RelationSpec<any, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  fields?: { [K in keyof T['$inferSelect']]?: FieldOptions } & { [key: string]: FieldOptions | RelationSpec<any, any> | VirtualFieldSpec<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   meta?: MetaOptions;
   /** The default manager (a Manager instance), exposed as `objects`. */
   manager?: unknown;
@@ -56,8 +57,13 @@ type ManyRelations<F> = {
     : never;
 };
 
-/** Instance type of `Model(table, opts)`: the row's columns, forward relations, many-to-many managers. */
-export type InstanceOf<T extends PgTable, O> = ModelInstance & T['$inferSelect'] & ForwardRelations<FieldsOf<O>> & ManyRelations<FieldsOf<O>>;
+/** Virtual fields (generic relations): the property type their spec declares. */
+type VirtualFields<F> = {
+  -readonly [K in keyof F as F[K] extends VirtualFieldSpec<any> ? K : never]: F[K] extends VirtualFieldSpec<infer V> ? V : never; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+/** Instance type of `Model(table, opts)`: the row's columns, forward relations, many-to-many managers, virtual fields. */
+export type InstanceOf<T extends PgTable, O> = ModelInstance & T['$inferSelect'] & ForwardRelations<FieldsOf<O>> & ManyRelations<FieldsOf<O>> & VirtualFields<FieldsOf<O>>;
 
 /** What `new Model({...})` accepts: column values and related instances. */
 export type InitOf<I> = { [K in keyof I as K extends keyof ModelInstance ? never : K]?: I[K] | null };

@@ -39,10 +39,16 @@ function candidateRelations(meta: Options): Field[] {
   return meta.getFields({ includeHidden: true }).filter((f) => (f.kind === 'reverseForeignKey' || f.kind === 'reverseOneToOne') && f.remoteField);
 }
 
+/** Private fields whose related rows go with the object (Django: `bulk_related_objects`, a GenericRelation). */
+function privateCascades(meta: Options): Field[] {
+  return meta.privateFields.filter((f) => f.hooks?.bulkRelatedObjects);
+}
+
 /** Whether rows of `model` can be deleted by query alone (no signals, nothing to follow). */
 function canFastDelete(model: AnyModelClass, fromField?: Field): boolean {
   if (fromField && fromField.onDelete?.name !== 'CASCADE') return false;
   if (hasDeleteListeners(model)) return false;
+  if (privateCascades(metaOf(model)).length > 0) return false;
   return candidateRelations(metaOf(model)).every((rel) => rel.remoteField!.onDelete?.name === 'DO_NOTHING');
 }
 
@@ -143,6 +149,11 @@ class Collector {
           this.fieldUpdates.push({ field, value: typeof handler.value === 'function' ? (handler.value as () => unknown)() : handler.value, instances: subObjs });
           break;
       }
+    }
+    // Django's `private_fields` with `bulk_related_objects` (generic relations): their rows go too
+    for (const field of privateCascades(metaOf(meta.concreteModel))) {
+      const subObjs = (await field.hooks!.bulkRelatedObjects!(added, this.connection.alias)) as Instance[];
+      if (subObjs.length > 0) await this.collect(subObjs, meta.concreteModel, true);
     }
     if (protectedObjects.size > 0) {
       const all = [...protectedObjects.values()].flat();
@@ -324,13 +335,13 @@ export async function runOps(connection: Connection, ops: Op[]): Promise<unknown
 function fastCascade(model: AnyModelClass, seen = new Set<AnyModelClass>()): boolean {
   if (seen.has(model)) return false;
   seen.add(model);
-  if (hasDeleteListeners(model)) return false;
+  if (hasDeleteListeners(model) || privateCascades(metaOf(model)).length > 0) return false;
   for (const relation of candidateRelations(metaOf(model))) {
     const handler = relation.remoteField!.onDelete?.name;
     if (handler === 'DO_NOTHING') continue;
     if (handler !== 'CASCADE') return false;
     const child = relation.remoteField!.model as AnyModelClass;
-    if (candidateRelations(metaOf(child)).some((r) => r.remoteField!.onDelete?.name !== 'DO_NOTHING') || hasDeleteListeners(child)) return false;
+    if (candidateRelations(metaOf(child)).some((r) => r.remoteField!.onDelete?.name !== 'DO_NOTHING') || hasDeleteListeners(child) || privateCascades(metaOf(child)).length > 0) return false;
   }
   return true;
 }

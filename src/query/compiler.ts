@@ -140,7 +140,12 @@ export class Compiler implements CompileContext {
     let on: SQL;
     let multi = false;
     let nullable = parentNullable;
-    if (field.isForwardSingle) {
+    if (field.hooks?.joinCondition) {
+      // a private relation (generic relation): the field gives the ON condition, restriction included
+      on = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(ref, f)}`);
+      multi = field.isMultiValued;
+      nullable = true;
+    } else if (field.isForwardSingle) {
       on = sql`${col(ref, field.targetField!)} = ${col(parent, field)}`;
       nullable ||= field.null;
     } else if (field.kind === 'reverseForeignKey' || field.kind === 'reverseOneToOne') {
@@ -192,6 +197,11 @@ export class Compiler implements CompileContext {
         break;
       }
       i++;
+      if (field.isRelation && !field.relatedModel) {
+        throw new FieldError(
+          `Field '${name}' does not generate an automatic reverse relation and therefore cannot be used for reverse querying. If it is a GenericForeignKey, consider adding a GenericRelation.`,
+        );
+      }
       if (field.isRelation) {
         const next = parts[i];
         const target = field.relatedModel._meta as Options;
@@ -332,7 +342,9 @@ export class Compiler implements CompileContext {
     const farMeta = field.relatedModel._meta as Options;
     const sub = new Compiler(farMeta, { outer: this, rootAlias: true });
     let correlation: SQL;
-    if (field.kind === 'reverseForeignKey') {
+    if (field.hooks?.joinCondition) {
+      correlation = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(sub.root, f)}`);
+    } else if (field.kind === 'reverseForeignKey') {
       const forward = field.remoteField!;
       correlation = sql`${col(sub.root, forward)} = ${col(parent, forward.targetField!)}`;
     } else {

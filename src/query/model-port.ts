@@ -15,6 +15,7 @@ import { relatedManagerFor } from './related-managers.js';
 type Instance = HasState & Record<string, unknown>;
 
 async function fetchRelated(instance: Instance, field: Field, refresh: boolean): Promise<unknown> {
+  if (field.hooks?.fetch) return field.hooks.fetch(instance, refresh); // a generic foreign key
   const state = instance[STATE];
   if (field.isForwardSingle) {
     if (!refresh) {
@@ -76,6 +77,7 @@ async function refreshFromDb(instance: Instance, fields: readonly string[] | und
     state.deferred = state.deferred && new Set([...state.deferred].filter((a) => a !== field.attname));
   }
   for (const related of meta.relatedObjects) if (related.oneToOne) state.cacheDelete(related.accessorName);
+  if (!fields) for (const field of meta.privateFields) state.cacheDelete(field.name); // Django: cached private relations
 }
 
 provideModelQueries({

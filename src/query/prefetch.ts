@@ -29,6 +29,8 @@ async function prefetchOne(instances: Instance[], name: string, queryset: unknow
   const meta = (instances[0]!.constructor as AnyModelClass)._meta as Options;
   // Django's prefetch_related takes attribute names: 'books', 'bookSet', or the query name
   const field: Field | undefined = meta.findField(name) ?? meta.getFields({ includeHidden: true }).find((f) => f.isReverse && f.accessorName === name);
+  // a private relation (generic foreign key, generic relation) prefetches itself
+  if (field?.hooks?.prefetch) return (await field.hooks.prefetch(instances, queryset, toAttr)) as Instance[];
   if (!field || !field.isRelation) {
     throw new FieldError(`Cannot find '${name}' on ${meta.objectName} object, '${name}' is an invalid parameter to prefetch_related()`);
   }

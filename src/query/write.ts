@@ -86,13 +86,16 @@ export async function updateOrCreate(
     const instance = found as Instance;
     const meta = qs.meta;
     const updateFields = new Set<string>();
+    let concreteOnly = true;
     for (const [key, value] of Object.entries(defaults)) {
       const field = meta.getField(key);
       instance[key] = typeof value === 'function' ? (value as () => unknown)() : value;
       updateFields.add(field.name);
+      if (field.column === null) concreteOnly = false; // a virtual field (generic foreign key)
     }
     for (const field of meta.concreteFields) if (field.autoNow) updateFields.add(field.name);
-    await (instance as unknown as { save(o: object): Promise<void> }).save({ using: qs.db, updateFields: updateFields.size > 0 ? updateFields : undefined });
+    // Django: update_fields only when every default is a concrete field, otherwise a full save
+    await (instance as unknown as { save(o: object): Promise<void> }).save({ using: qs.db, updateFields: updateFields.size > 0 && concreteOnly ? updateFields : undefined });
     return [instance, false] as [unknown, boolean];
   });
 }

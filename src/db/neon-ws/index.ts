@@ -22,6 +22,7 @@ import { Client, Pool, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import type { DriverInstance, DriverOpenOptions } from '../driver.js';
 import { type NeonUrlOptions, takeNeonOptions } from '../neon-options.js';
+import { managePool } from '../pool.js';
 import { probeConnection } from '../probe.js';
 
 export const capabilities = { interactiveTransactions: true, savepoints: true, batch: false, cursors: true } as const;
@@ -55,16 +56,7 @@ export async function open(options: DriverOpenOptions): Promise<DriverInstance> 
   const socketOptions: SocketOptions = neonOptions;
   const pool = configuredPool(url, options.connectTimeoutMs, { ...socketOptions, webSocketConstructor: await webSocketConstructor() });
   // A socket dropped while idle must not crash the process; the next query reports it.
-  pool.on('error', () => undefined);
-  // A client checked out for a transaction emits 'error' when its backend dies; the failing
-  // statement already rejects with that error, so the event itself must not crash the process.
-  pool.on('connect', (client: { on(event: 'error', listener: () => void): unknown }) => void client.on('error', () => undefined));
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await pool.end();
-  };
+  const close = managePool(pool as never);
   await probeConnection(
     { driver: 'neon-ws', url: options.url, connectTimeoutMs: options.connectTimeoutMs, via: socketOptions.wsProxy && `WebSocket proxy ${socketOptions.wsProxy}` },
     () => pool.query('select 1'),

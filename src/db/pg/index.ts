@@ -14,6 +14,7 @@ import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { ImproperlyConfigured } from '../../core/errors.js';
 import type { DriverInstance, DriverOpenOptions } from '../driver.js';
+import { managePool } from '../pool.js';
 import { probeConnection } from '../probe.js';
 
 export const capabilities = { interactiveTransactions: true, savepoints: true, batch: false, cursors: true } as const;
@@ -27,18 +28,7 @@ export async function open(options: DriverOpenOptions): Promise<DriverInstance> 
     );
   }
   const pool = new pg.Pool({ connectionString: options.url, connectionTimeoutMillis: options.connectTimeoutMs });
-  // An idle client losing its server (a restart, a closed harness) must not crash the process:
-  // the next query fails instead and is reported as an OperationalError.
-  pool.on('error', () => undefined);
-  // A client checked out for a transaction emits 'error' when its backend dies; the failing
-  // statement already rejects with that error, so the event itself must not crash the process.
-  pool.on('connect', (client) => void client.on('error', () => undefined));
-  let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await pool.end();
-  };
+  const close = managePool(pool as never);
   await probeConnection(
     { driver: 'pg', url: options.url, connectTimeoutMs: options.connectTimeoutMs },
     () => pool.query('select 1'),
