@@ -203,6 +203,16 @@ describe('annotate and aggregate', () => {
     await expect(Article.objects.aggregate({ x: F('id') })).rejects.toThrow('x is not an aggregate expression');
   });
 
+  it('alias() can be filtered and ordered on but is not selected', async () => {
+    const rows = await Reporter.objects.alias({ n: Count('articles') }).filter({ n__gte: 2 }).orderBy('-n', 'firstName');
+    expect(rows.map((r) => r.firstName)).toEqual(['John', 'Paul']);
+    expect('n' in rows[0]!).toBe(false);
+  });
+
+  it('using() an alias that does not exist names it', async () => {
+    await expect(Reporter.objects.using('replica').count()).rejects.toThrow("The connection 'replica' doesn't exist.");
+  });
+
   it('refuses an annotation that clashes with a field', () => {
     expect(() => Article.objects.annotate({ headline: Value('x') })).toThrow("The annotation 'headline' conflicts with a field on the model.");
   });
