@@ -25,7 +25,7 @@ export default definePaired({
   },
   djazzle: (_ctx, i) => Article.objects.get({ pk: pkAt(i) }),
   async drizzle(ctx, i) {
-    const [row] = await ctx.db.drizzle.select().from(articles).where(eq(articles.id, pkAt(i))).limit(21);
+    const [row] = await ctx.db.drizzle.select().from(articles).where(eq(articles.id, pkAt(i)));
     if (!row) throw new Error('Article matching query does not exist.');
     return row;
   },
