@@ -4,6 +4,7 @@
  */
 import './query/model-port.js';
 import './session/context.js';
+import './forms/clean.js'; // instance.fullClean(), cleanFields(), validateUnique(), validateConstraints()
 
 export * from './core/errors.js';
 export { connect, getConnection, hasConnection, allConnections, closeAll, type ConnectOptions } from './db/connect.js';
@@ -18,3 +19,4 @@ export {
 } from './models/index.js';
 export * from './query/index.js';
 export { Session, currentSession } from './session/index.js';
+export { defineConfig, type DjazzleConfig, type DatabaseSetting, type ServerSetting } from './cli/define-config.js';

@@ -11,6 +11,7 @@
  * refuses to run inside another block. Callbacks run after the outermost commit, in order.
  */
 import { NotSupportedError, TransactionManagementError } from '../core/errors.js';
+import { activeSession } from '../core/ports.js';
 import { getConnection } from './connect.js';
 import { translateDatabaseError } from './errors.js';
 import type { Connection } from './connection.js';
@@ -28,6 +29,14 @@ class RollbackSignal extends Error {
   }
 }
 
+/**
+ * The connection a transaction function works on: `using`, else the session's (a request's
+ * connection inside `session()` middleware), else `'default'`.
+ */
+function connectionFor(using: string | undefined): Connection {
+  return getConnection(using ?? activeSession()?.alias);
+}
+
 function requireTransactions(connection: Connection): void {
   if (!connection.capabilities.interactiveTransactions) {
     throw new NotSupportedError(
@@ -43,7 +52,7 @@ function newFrame(alias: string, tx: TxFrame['tx'], parent: TxFrame | undefined,
 
 /** Django: `with transaction.atomic(using=…, savepoint=…, durable=…)`. */
 export async function atomic<T>(fn: () => T | Promise<T>, options: AtomicOptions = {}): Promise<T> {
-  const connection = getConnection(options.using);
+  const connection = connectionFor(options.using);
   const outer = currentFrame(connection.alias);
   if (options.durable && outer) {
     throw new TransactionManagementError('A durable atomic block cannot be nested within another atomic block.');
@@ -138,7 +147,7 @@ async function runHooks(alias: string, hooks: CommitHook[]): Promise<void> {
  * (dropped if the block, or the savepoint it was registered in, rolls back); at once outside a block.
  */
 export function onCommit(fn: () => unknown, options: { using?: string; robust?: boolean } = {}): void {
-  const connection = getConnection(options.using);
+  const connection = connectionFor(options.using);
   const frame = currentFrame(connection.alias);
   const hook = { fn, robust: options.robust ?? false };
   if (frame) {
@@ -161,21 +170,21 @@ export function onCommit(fn: () => unknown, options: { using?: string; robust?: 
  * savepoint it was registered in rolls back). Outside a transaction it runs at once.
  */
 export async function beforeCommit(fn: () => Promise<void> | void, options: { using?: string } = {}): Promise<void> {
-  const frame = currentFrame(getConnection(options.using).alias);
+  const frame = currentFrame(connectionFor(options.using).alias);
   if (frame) frame.beforeCommit.push(fn);
   else await fn();
 }
 
 /** Django: `transaction.set_rollback(True)`: the innermost atomic block rolls back when it exits. */
 export function setRollback(rollback: boolean, options: { using?: string } = {}): void {
-  const frame = currentFrame(getConnection(options.using).alias);
+  const frame = currentFrame(connectionFor(options.using).alias);
   if (!frame) throw new TransactionManagementError('The rollback flag doesn\'t work outside of an \'atomic\' block.');
   frame.needsRollback = rollback;
 }
 
 /** Django: `transaction.get_rollback()`. */
 export function getRollback(options: { using?: string } = {}): boolean {
-  const frame = currentFrame(getConnection(options.using).alias);
+  const frame = currentFrame(connectionFor(options.using).alias);
   if (!frame) throw new TransactionManagementError('The rollback flag doesn\'t work outside of an \'atomic\' block.');
   return frame.needsRollback;
 }

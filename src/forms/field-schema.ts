@@ -12,16 +12,15 @@
  * | `timestamp`, `date` | `Date`, ISO 8601 strings (UTC when no offset) | `Date` (or the string, in string mode) |
  * | `varchar(n)`, `text`, `uuid`, `boolean`, `json`, enums, arrays | as `drizzle-valibot` maps them | |
  */
-import { is, SQL } from 'drizzle-orm';
 import { createSelectSchema } from 'drizzle-valibot';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import * as v from 'valibot';
 import { decimalShape } from '../models/column-fields.js';
 import type { Choices, Field } from '../models/field.js';
-import { messages } from './messages.js';
+import { issueMessage, messages, typeMessage } from './messages.js';
 
 type Schema = v.GenericSchema<unknown, unknown>;
-type Parsed = { value: unknown } | { error: string };
+export type Parsed = { value: unknown } | { error: string };
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -269,8 +268,26 @@ export function valueSchema(field: Field): Schema {
   return schema;
 }
 
-/** Whether the column gets a value from the database when none is given (serial, `defaultNow()`, `default(sql…)`). */
-export function hasDatabaseDefault(field: Field): boolean {
-  const column = field.drizzleColumn;
-  return field.dbDefault || (column !== undefined && column.hasDefault && (column.default === undefined || is(column.default, SQL)) && !column.defaultFn);
+const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/**
+ * A value written as text (a query string, a path segment) as the field's type: `'42'` → `42`
+ * for an integer field, `'true'` → `true`, an ISO string → a `Date`. A relation compares by the
+ * related primary key. Answers Django's message when the text is not a value of the field.
+ */
+export function parseText(field: Field, text: string): Parsed {
+  const target = field.isReverse || field.manyToMany ? (field.relatedModel._meta as { pk: Field }).pk : field;
+  const dataType = target.drizzleColumn?.dataType;
+  let candidate: unknown = text;
+  if (dataType === 'number') {
+    if (!NUMBER_TEXT.test(text)) return { error: typeMessage(target, text) };
+    candidate = Number(text);
+  } else if (dataType === 'boolean') {
+    const lower = text.trim().toLowerCase();
+    if (lower === 'true' || lower === '1') candidate = true;
+    else if (lower === 'false' || lower === '0') candidate = false;
+    else return { error: typeMessage(target, text) };
+  }
+  const result = v.safeParse(typeSchema(target), candidate);
+  return result.success ? { value: result.output } : { error: issueMessage(result.issues[0], target) };
 }

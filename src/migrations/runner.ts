@@ -16,6 +16,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { ImproperlyConfigured } from '../core/errors.js';
+import { getSessionOpener } from '../core/ports.js';
 import { getConnection } from '../db/connect.js';
 import type { Connection } from '../db/connection.js';
 import { atomic } from '../db/transaction.js';
@@ -171,7 +172,12 @@ async function runStep(connection: Connection, graph: MigrationGraph, recorder: 
     const state = graph.stateAfter([], { migration, operations: unit.index });
     try {
       await withHistoricalModels(state, async (apps) => {
-        await fn(apps, { connection, using: connection.alias });
+        const call = async () => {
+          await fn(apps, { connection, using: connection.alias });
+        };
+        // In a session bound to this connection, the historical models' queries go to it whatever its alias.
+        if (getSessionOpener()) await connection.session(call, { identityMap: false });
+        else await call();
       });
     } catch (error) {
       throw failure(step, unit, error, '');

@@ -33,7 +33,8 @@ export function tsLiteral(value: unknown, indent = 0): string {
     if (value.length === 0) return '[]';
     const items = value.map((item) => tsLiteral(item, indent + 2));
     const oneLine = `[${items.join(', ')}]`;
-    if (value.every(isPrimitive) && !oneLine.includes('\n') && oneLine.length + indent <= 100) return oneLine;
+    const flat = value.every((item) => isPrimitive(item) || (Array.isArray(item) && item.every(isPrimitive)));
+    if (flat && !oneLine.includes('\n') && oneLine.length + indent <= 100) return oneLine;
     return `[\n${items.map((i) => `${pad}${i},`).join('\n')}\n${end}]`;
   }
   if (typeof value === 'object') {

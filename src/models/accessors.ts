@@ -46,7 +46,8 @@ export function installForwardAccessor(model: AnyModelClass, field: Field): void
       if (state.cache?.has(name)) {
         const cached = state.cache.get(name) as Record<string, unknown> | null;
         const targetAttname = field.targetField?.attname ?? 'id';
-        if (cached === null ? value === null || value === undefined : cached[targetAttname] === value) return cached;
+        // an unsaved related object has no key yet: its undefined and the column's NULL match
+        if (cached === null ? value === null || value === undefined : (cached[targetAttname] ?? null) === (value ?? null)) return cached;
         state.cache.delete(name); // the column changed since: the cached object is stale
       }
       if (value === null || value === undefined) return null;

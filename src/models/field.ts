@@ -28,14 +28,20 @@ export type FieldKind =
  * handle plain relations themselves. Every hook is optional; the field's owner (a higher layer,
  * e.g. `src/contenttypes`) implements them. Django's names are in brackets.
  */
+/** One side of a join, as a private field's `joinCondition` sees it (an `Options`, typed loosely here). */
+export interface JoinSide {
+  readonly model: AnyModelClass;
+}
+
 export interface PrivateFieldHooks {
   /** `await obj.fetch(name)`: loads the related object, caches it (absence included) and returns it. */
   fetch?(instance: object, refresh: boolean): Promise<unknown>;
   /**
    * The ON condition of a join across this relation (`get_extra_restriction` included), given
-   * column references of the model the path comes from (`near`) and of the model joined (`far`).
+   * column references of the model the path comes from (`near`) and of the model joined (`far`),
+   * and those two models' `_meta` (a proxy's when the query is on a proxy).
    */
-  joinCondition?(near: (field: Field) => SQL, far: (field: Field) => SQL): SQL;
+  joinCondition?(near: (field: Field) => SQL, far: (field: Field) => SQL, models: { near: JoinSide; far: JoinSide }): SQL;
   /** `prefetchRelated(name)` over `instances` (one model): fills their caches, returns the objects loaded. */
   prefetch?(instances: object[], queryset: unknown, toAttr: string | undefined): Promise<object[]>;
   /** [`bulk_related_objects`] The rows the deletion collector deletes along with `objs` (cascade). */

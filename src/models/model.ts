@@ -164,7 +164,8 @@ export class ModelBase {
 
   constructor(init?: Record<string, unknown> | typeof FROM_DB, row?: Record<string, unknown>) {
     const meta = prepare(new.target);
-    Object.defineProperty(this, STATE, { value: new ModelState(), enumerable: false, writable: true });
+    // symbol-keyed: invisible to JSON.stringify and Object.keys, and cheaper than defineProperty per row
+    this[STATE] = new ModelState();
     if (init === FROM_DB) {
       Object.assign(this, row);
       return;

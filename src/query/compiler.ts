@@ -142,7 +142,7 @@ export class Compiler implements CompileContext {
     let nullable = parentNullable;
     if (field.hooks?.joinCondition) {
       // a private relation (generic relation): the field gives the ON condition, restriction included
-      on = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(ref, f)}`);
+      on = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(ref, f)}`, { near: parent.meta, far: ref.meta });
       multi = field.isMultiValued;
       nullable = true;
     } else if (field.isForwardSingle) {
@@ -313,7 +313,8 @@ export class Compiler implements CompileContext {
   }
 
   #lookupOn(ref: TableRef, field: Field, rest: string[], value: unknown, nullable: boolean, negated: boolean, path: string): Condition {
-    let target: LookupTarget = { lhs: sql`${col(ref, field)}`, field, transform: undefined, path: path.split('__').slice(0, path.split('__').length - rest.length).join('__') };
+    const parts = rest.length === 0 ? undefined : path.split('__');
+    let target: LookupTarget = { lhs: col(ref, field), field, transform: undefined, path: parts ? parts.slice(0, parts.length - rest.length).join('__') : path };
     let lookup = 'exact';
     for (let i = 0; i < rest.length; i++) {
       const part = rest[i]!;
@@ -343,7 +344,7 @@ export class Compiler implements CompileContext {
     const sub = new Compiler(farMeta, { outer: this, rootAlias: true });
     let correlation: SQL;
     if (field.hooks?.joinCondition) {
-      correlation = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(sub.root, f)}`);
+      correlation = field.hooks.joinCondition((f) => sql`${col(parent, f)}`, (f) => sql`${col(sub.root, f)}`, { near: parent.meta, far: sub.root.meta });
     } else if (field.kind === 'reverseForeignKey') {
       const forward = field.remoteField!;
       correlation = sql`${col(sub.root, forward)} = ${col(parent, forward.targetField!)}`;

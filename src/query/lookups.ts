@@ -9,7 +9,7 @@
  * | `pub_date__week_day=1` | `EXTRACT(DOW FROM "pub_date" AT TIME ZONE 'UTC') + 1 = $1` (Sunday is 1) |
  * | `x__in=[]` | nothing matches, and no query is sent |
  */
-import { type SQL, sql } from 'drizzle-orm';
+import { Param, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { FieldError } from '../core/errors.js';
 import { coerceValue } from '../models/coerce.js';
@@ -46,11 +46,11 @@ function isDateTimeTz(field: Field | undefined): boolean {
 }
 
 /** The column as Django's `EXTRACT` sees it: datetimes in UTC. */
-function local(lhs: SQL, field: Field | undefined): SQL {
+function local(lhs: Chunk, field: Field | undefined): Chunk {
   return isDateTimeTz(field) ? sql`${lhs} AT TIME ZONE 'UTC'` : lhs;
 }
 
-function transformSql(name: TransformName, lhs: SQL, field: Field | undefined): SQL {
+function transformSql(name: TransformName, lhs: Chunk, field: Field | undefined): SQL {
   switch (name) {
     case 'date':
       return sql`(${local(lhs, field)})::date`;
@@ -80,9 +80,12 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
 }
 
+/** A piece of SQL that can be put in a `sql` template: SQL, a column, or a bound parameter. */
+export type Chunk = SQL | SQLWrapper | Param;
+
 export interface LookupTarget {
-  /** The SQL of the left-hand side (a column, possibly transformed). */
-  readonly lhs: SQL;
+  /** The left-hand side: a column (rendered as is: no wrapper, less to render), or transformed SQL. */
+  readonly lhs: Chunk;
   /** The field at the end of the path; `undefined` for annotations. */
   readonly field: Field | undefined;
   /** A transform applied to the field (`year`, `month`, …). */
@@ -108,13 +111,14 @@ function prepValue(target: LookupTarget, value: unknown): unknown {
 }
 
 /** A bound parameter, encoded by the column when there is one (dates, JSON). */
-function param(target: LookupTarget, value: unknown): SQL {
+function param(target: LookupTarget, value: unknown): Param {
   const column = target.transform ? undefined : target.field?.isForwardSingle ? target.field.targetField?.drizzleColumn : target.field?.drizzleColumn;
-  if (value instanceof Date) return sql`${value.toISOString()}`;
-  return column ? sql`${sql.param(value, column)}` : sql`${value}`;
+  if (value instanceof Date) return new Param(value.toISOString());
+  return column ? new Param(value, column) : new Param(value);
 }
 
 function textLhs(target: LookupTarget): SQL {
+  // `::text` as Django's lookup_cast does for pattern lookups
   return sql`${target.lhs}::text`;
 }
 
@@ -138,7 +142,7 @@ function likePattern(ctx: CompileContext, value: unknown, prefix: boolean, suffi
   return upper ? sql`UPPER(${text})` : sql`${text}`;
 }
 
-function rhsSql(ctx: CompileContext, target: LookupTarget, value: unknown): SQL {
+function rhsSql(ctx: CompileContext, target: LookupTarget, value: unknown): Chunk {
   if (value instanceof Expression) return value.compile(ctx);
   if (isQuerySetLike(value)) return sql`(${ctx.compileSubquery(value, 'scalar')})`;
   return param(target, prepValue(target, value));
@@ -158,7 +162,7 @@ export function compileLookup(ctx: CompileContext, target: LookupTarget, lookup:
   if (target.transform === 'year' && field && DATE_TYPES.has(field.internalType) && ['exact', 'gt', 'gte', 'lt', 'lte'].includes(lookup) && !(value instanceof Expression)) {
     const year = prepValue(target, value) as number;
     const [start, end] = yearBounds(year, field);
-    const raw = (target as { rawLhs?: SQL }).rawLhs ?? lhs;
+    const raw = (target as { rawLhs?: Chunk }).rawLhs ?? lhs;
     switch (lookup) {
       case 'exact':
         return sql`${raw} BETWEEN ${start} AND ${end}`;

@@ -127,11 +127,17 @@ export function planSelect(state: QueryState, options: PlanOptions): SelectPlan 
   const selection: Selection = {};
   const decoders: Array<{ group: string | undefined; key: string; decode: (value: unknown) => unknown }> = [];
   let counter = 0;
-  const selectExpr = (group: Selection, key: string, value: SQL | PgColumn, groupName: string | undefined) => {
-    const decoder: { mapFromDriverValue(v: unknown): unknown } = is(value, Column) ? value : (value as unknown as { decoder: { mapFromDriverValue(v: unknown): unknown } }).decoder;
-    group[key] = options.rawColumns ? sql`${value}`.as(`c${counter++}`) : value;
-    decoders.push({ group: groupName, key, decode: (v) => decoder.mapFromDriverValue(v) });
-  };
+  // Raw mode (cursors, set operations) aliases every column c0, c1, … and keeps its decoder;
+  // the normal mode hands the selection to Drizzle, which decodes itself.
+  const selectExpr = options.rawColumns
+    ? (group: Selection, key: string, value: SQL | PgColumn, groupName: string | undefined) => {
+        const decoder: { mapFromDriverValue(v: unknown): unknown } = is(value, Column) ? value : (value as unknown as { decoder: { mapFromDriverValue(v: unknown): unknown } }).decoder;
+        group[key] = sql`${value}`.as(`c${counter++}`);
+        decoders.push({ group: groupName, key, decode: (v) => decoder.mapFromDriverValue(v) });
+      }
+    : (group: Selection, key: string, value: SQL | PgColumn) => {
+        group[key] = value;
+      };
   let related: RelatedNode[] = [];
   let deferred: Set<string> | undefined;
   const values = state.values;

@@ -1,0 +1,36 @@
+/**
+ * `djazzle flush`: Django's `flush`. Empties the tables of every installed app (not
+ * `django_migrations`), restarts their sequences, then sends `postMigrate` as Django does (so
+ * content types are created again). It never prompts: it is Django's `flush --no-input`.
+ */
+import { sql } from 'drizzle-orm';
+import { quoteIdent } from '../db/ddl.js';
+import { managedModels } from '../migrations/model-state.js';
+import { apps as registry } from '../models/registry.js';
+import { postMigrate } from '../signals/builtins.js';
+import { type Command, str } from './command.js';
+
+export const flush: Command = {
+  name: 'flush',
+  summary: 'Removes ALL DATA from the database, including data added during migrations. Does not achieve a "fresh install" state.',
+  options: {
+    database: { type: 'string', help: "the database to flush (default: 'default')", value: '<alias>' },
+    'no-input': { type: 'boolean', help: 'accepted for Django compatibility: djazzle never prompts' },
+  },
+  async run(ctx, { values }) {
+    const config = await ctx.config();
+    const connection = await ctx.connection(str(values['database']) ?? 'default');
+    const names = [...new Set(config.labels.flatMap((label) => managedModels(label).map((meta) => meta.dbTable)))];
+    const existing: string[] = [];
+    for (const name of names) {
+      const [row] = await connection.execute(sql`SELECT to_regclass(${quoteIdent(name)})::text AS t`);
+      if (row?.['t']) existing.push(name);
+    }
+    if (existing.length > 0) await connection.execute(`TRUNCATE ${existing.map(quoteIdent).join(', ')} RESTART IDENTITY CASCADE`);
+    for (const appConfig of registry.getAppConfigs()) {
+      await postMigrate.send(appConfig, { appConfig, verbosity: 1, interactive: false, using: connection.alias, plan: [], apps: registry });
+    }
+    ctx.io.out(`Flushed ${existing.length} table(s)${existing.length ? `: ${existing.join(', ')}` : ''}.`);
+    return 0;
+  },
+};

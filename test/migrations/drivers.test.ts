@@ -1,0 +1,45 @@
+/**
+ * `migrate()` on the four drivers: PGlite always, `neon-ws` and `neon-http` through their loopback
+ * harnesses, `pg` when PostgreSQL's binaries are installed (skipped with the reason otherwise).
+ */
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { connect } from 'djazzle';
+import { postgresUnavailable, startNeonHttp, startNeonWs, startPostgres, type Harness } from '../harness/index.js';
+import '../fixtures/migration-apps.js';
+import { migrationDriverSuite } from './driver-suite.js';
+
+migrationDriverSuite('pglite', () => connect('memory://', { alias: 'mig-pglite' }), { prefix: 'fpgl' });
+
+describe('neon-ws', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startNeonWs();
+  });
+  afterAll(() => harness?.stop());
+  migrationDriverSuite('neon-ws', () => connect(harness.url, { driver: 'neon-ws', alias: 'mig-neon-ws' }), { prefix: 'fnws' });
+});
+
+describe('neon-http', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startNeonHttp();
+  });
+  afterAll(() => harness?.stop());
+  migrationDriverSuite('neon-http (one batch per migration)', () => connect(harness.url, { driver: 'neon-http', alias: 'mig-neon-http' }), { prefix: 'fnht' });
+});
+
+const missing = postgresUnavailable();
+if (missing) {
+  describe.skip(`pg (skipped: ${missing})`, () => {
+    it('needs PostgreSQL', () => undefined);
+  });
+} else {
+  describe('pg', () => {
+    let harness: Harness;
+    beforeAll(async () => {
+      harness = await startPostgres();
+    });
+    afterAll(() => harness?.stop());
+    migrationDriverSuite('pg', () => connect(harness.url, { driver: 'pg', alias: 'mig-pg' }), { prefix: 'fpg' });
+  });
+}
