@@ -2,7 +2,7 @@
  * Runs one side of one paired workload in a loop, for profiling:
  *
  * ```sh
- * node --cpu-prof --cpu-prof-dir=.bench-prof --import tsx bench/profile.ts prefetch-related djazzle 200
+ * node --cpu-prof --cpu-prof-dir=/tmp/djazzle-prof --import tsx bench/profile.ts prefetch-related djazzle 200
  * ```
  * Arguments: workload name, side (`djazzle` | `drizzle`), operations (default 200). Prints the
  * mean time per operation; the profile (`.cpuprofile`) opens in Chrome DevTools or speedscope.

@@ -7,7 +7,7 @@ import './session/context.js';
 import './forms/clean.js'; // instance.fullClean(), cleanFields(), validateUnique(), validateConstraints()
 
 export * from './core/errors.js';
-export { connect, getConnection, hasConnection, allConnections, closeAll, type ConnectOptions } from './db/connect.js';
+export { connect, getConnection, hasConnection, allConnections, closeAll, runWithConnection, type ConnectOptions } from './db/connect.js';
 export { Connection, type SessionOptions } from './db/connection.js';
 export type { DriverCapabilities, DriverName } from './db/driver.js';
 export { atomic, onCommit, setRollback, getRollback, type AtomicOptions } from './db/transaction.js';

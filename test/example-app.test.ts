@@ -11,9 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Connection } from 'djazzle';
+import { settleDeliveries } from 'djazzle/signals';
 import { expectNumQueries, testDatabase } from 'djazzle/testing';
 import { app } from '../examples/library/app.js';
-import { Book, libraryModels, Review, Tag } from '../examples/library/models.js';
+import { Activity, Author, Book, libraryModels, Review, Tag } from '../examples/library/models.js';
 import { seed } from '../examples/library/seed.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,8 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => db?.close());
 beforeEach(async () => {
+  await settleDeliveries(); // the durable subscriber's in-process deliveries of the previous test
   await db.truncate(); // ids restart at 1: Le Guin is author 1, 'A Wizard of Earthsea' book 1
   await seed(db, { log: () => {} });
+  await settleDeliveries();
 });
 
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Json | null }> {
@@ -113,15 +116,18 @@ describe('library example: routes', () => {
     const before = await Book.objects.count();
     const cases: Array<[unknown, Json]> = [
       [{}, { errors: { title: ['This field is required.'], authorId: ['This field is required.'] } }],
-      [{ title: '', authorId: 1 }, { errors: { title: ['This field may not be blank.'] } }],
-      [{ title: 'x'.repeat(201), authorId: 1 }, { errors: { title: ['Ensure this field has no more than 200 characters.'] } }],
-      [{ title: 7, authorId: '1' }, { errors: { title: ['Not a valid string.'], authorId: ['Incorrect type. Expected pk value, received string.'] } }],
-      [{ title: 'Ghost', authorId: 9999 }, { errors: { authorId: ['Invalid pk "9999" - object does not exist.'] } }],
-      [{ title: 'Ghost', authorId: 1, published: 'soon' }, { errors: { published: ['A valid integer is required.'] } }],
+      [{ title: '', authorId: 1 }, { errors: { title: ['This field cannot be blank.'] } }],
+      [{ title: '   ', authorId: 1 }, { errors: { title: ['This field cannot be blank.'] } }],
+      [{ title: 'x'.repeat(201), authorId: 1 }, { errors: { title: ['Ensure this value has at most 200 characters (it has 201).'] } }],
+      [{ title: 7, authorId: '1' }, { errors: { title: ['Not a valid string.'], authorId: ['“1” value must be an integer.'] } }],
+      [{ title: 'Ghost', authorId: 9999 }, { errors: { authorId: ['author instance with id 9999 does not exist.'] } }],
+      [{ title: 'Ghost', authorId: 1, published: 'soon' }, { errors: { published: ['“soon” value must be an integer.'] } }],
+      [{ title: 'Ghost', authorId: 1, published: 3000 }, { errors: { published: ['3000 is in the future.'] } }], // a field validator
+      [{ title: 'Ghost', authorId: 1, published: 1900 }, { errors: { published: ['1900 is before the author was born (1929).'] } }], // Book.clean()
       [{ title: 'Ghost', authorId: 1, tags: 'fantasy' }, { errors: { tags: ['Expected a list of items but got type "string".'] } }],
       [{ title: 'Ghost', authorId: 1, tags: [''] }, { errors: { tags: ['Each tag must be a non-empty string of at most 50 characters.'] } }],
-      [{ title: 'Ghost', authorId: 1, isbn: '123' }, { errors: { isbn: ['Unknown field. Allowed fields: title, authorId, published, tags.'] } }],
-      [[{ title: 'Ghost', authorId: 1 }], { errors: { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] } }],
+      [{ title: 'Ghost', authorId: 1, isbn: '123' }, { errors: { isbn: ['Unknown field.'] } }],
+      [[{ title: 'Ghost', authorId: 1 }], { detail: 'Invalid data. Expected an object, but got list.' }],
       ['{"title": ', { detail: 'Malformed JSON.' }],
     ];
     for (const [body, expected] of cases) {
@@ -183,6 +189,66 @@ describe('library example: routes', () => {
       logged.mockRestore();
       await db.createTables(...libraryModels); // for the tests that follow
     }
+  });
+});
+
+describe('library example: REST routes (djazzle/hono modelRoutes)', () => {
+  it('GET /api/books filters, orders, searches across the author and pages with links', async () => {
+    const page1 = await call('GET', '/api/books?ordering=-published&pageSize=2');
+    expect(page1.status).toBe(200);
+    expect(page1.json).toMatchObject({ count: 6, previous: null });
+    expect(page1.json!['results'].map((b: Json) => b['title'])).toEqual(['Small Gods', 'Guards! Guards!']);
+    expect(page1.json!['next']).toBe('http://localhost/api/books?ordering=-published&pageSize=2&page=2');
+    const page3 = await call('GET', '/api/books?ordering=-published&pageSize=2&page=3');
+    expect(page3.json!['results'].map((b: Json) => b['title'])).toEqual(['The Left Hand of Darkness', 'A Wizard of Earthsea']);
+    expect(page3.json).toMatchObject({ next: null, previous: 'http://localhost/api/books?ordering=-published&pageSize=2&page=2' });
+    const leGuin = await call('GET', '/api/books?author__name__icontains=le%20guin&published__gte=1969&ordering=title');
+    expect(leGuin.json!['results'].map((b: Json) => b['title'])).toEqual(['The Dispossessed', 'The Left Hand of Darkness']);
+    const search = await call('GET', '/api/books?search=pratchett%20gods');
+    expect(search.json!['results'].map((b: Json) => b['title'])).toEqual(['Small Gods']);
+    const byTag = await call('GET', '/api/books?tags__name=classic&ordering=title');
+    expect(byTag.json!['results'].map((b: Json) => b['title'])).toEqual(['A Wizard of Earthsea', 'Kindred', 'The Left Hand of Darkness']);
+    expect(byTag.json!['results'][0]).toEqual({ id: 1, title: 'A Wizard of Earthsea', published: 1968, authorId: 1, createdAt: expect.any(String) });
+  });
+
+  it('GET /api/books answers 400 naming what is allowed, and 404 past the last page', async () => {
+    expect(await call('GET', '/api/books?isbn=1')).toEqual({
+      status: 400,
+      json: { detail: "Unknown filter 'isbn'. Allowed filters: author, author__exact, author__in, author__name__icontains, published, published__exact, published__gte, published__isnull, published__lte, tags__name, tags__name__exact, title, title__exact, title__icontains." },
+    });
+    expect(await call('GET', '/api/books?ordering=id;DROP%20TABLE%20library_book')).toEqual({
+      status: 400,
+      json: { detail: "Unknown ordering field 'id;DROP TABLE library_book'. Allowed: author__name, createdAt, published, title." },
+    });
+    expect(await call('GET', '/api/books?published__gte=1969%27%20OR%201=1')).toEqual({ status: 400, json: { errors: { published__gte: ["“1969' OR 1=1” value must be an integer."] } } });
+    expect(await call('GET', '/api/books?page=9')).toEqual({ status: 404, json: { detail: 'Invalid page.' } });
+    expect(await Book.objects.count()).toBe(6);
+  });
+
+  it('POST /api/reviews validates, creates, and the durable subscriber records it in the feed', async () => {
+    const before = await Activity.objects.count();
+    expect(before).toBe(8); // one per seeded review
+    expect(await call('POST', '/api/reviews', { bookId: 1, rating: 6 })).toEqual({ status: 400, json: { errors: { rating: ['Value 6 is not a valid choice.'] } } });
+    expect(await call('POST', '/api/reviews', { bookId: 99, rating: 5 })).toEqual({ status: 400, json: { errors: { bookId: ['book instance with id 99 does not exist.'] } } });
+    const created = await call('POST', '/api/reviews', { bookId: 6, rating: 3, body: 'Fine.' });
+    expect(created).toEqual({ status: 201, json: { id: 9, bookId: 6, rating: 3, body: 'Fine.' } });
+    await settleDeliveries();
+    expect(await Activity.objects.count()).toBe(before + 1);
+    const feed = await call('GET', '/activity');
+    expect(feed.json!['results'][0]).toMatchObject({ verb: 'reviewed', summary: '★★★ for book 6', objectId: 9, target: { id: 9, bookId: 6, rating: 3, body: 'Fine.' } });
+  });
+
+  it('POST /api/authors answers a unique clash as 400 before writing; PATCH and DELETE', async () => {
+    expect(await call('POST', '/api/authors', { name: 'Ted Chiang' })).toEqual({ status: 400, json: { errors: { name: ['Author with this Name already exists.'] } } });
+    expect(await call('POST', '/api/authors', { name: 'N. K. Jemisin', born: 2999 })).toEqual({ status: 400, json: { errors: { born: ['2999 is in the future.'] } } });
+    expect(await Author.objects.count()).toBe(4);
+    const jemisin = await call('POST', '/api/authors', { name: 'N. K. Jemisin', born: 1972, id: 77 }); // id is read-only: ignored
+    expect(jemisin).toEqual({ status: 201, json: { id: 5, name: 'N. K. Jemisin', born: 1972 } });
+    expect(await call('PATCH', '/api/authors/5', { born: 1973 })).toEqual({ status: 200, json: { id: 5, name: 'N. K. Jemisin', born: 1973 } });
+    expect(await call('PUT', '/api/authors/5', { born: 1972 })).toEqual({ status: 400, json: { errors: { name: ['This field is required.'] } } });
+    expect(await call('DELETE', '/api/authors/2')).toEqual({ status: 204, json: null }); // Pratchett: his books cascade
+    expect(await Book.objects.count()).toBe(4);
+    expect(await call('GET', '/api/authors/2')).toEqual({ status: 404, json: { detail: 'Not found.' } });
   });
 });
 

@@ -225,3 +225,24 @@ describe('deletion collector', () => {
     expect(loaded.queries[0]!.sql).toMatch(/^select/);
   });
 });
+
+describe('deletion at scale and depth', () => {
+  it('a cascade several levels deep runs as one DELETE per model, children first, loading nothing', async () => {
+    const a = await Artist.objects.create({ name: 'Deep' });
+    const album = await Album.objects.create({ title: 'x', artist: a });
+    await Song.objects.bulkCreate([new Song({ title: 's1', artist: a, album }), new Song({ title: 's2', artist: a, album })]);
+    const { queries, result } = await captureQueries(() => Song.objects.filter({ album__artist__name: 'Deep' }).delete());
+    expect(queries.map((q) => q.sql.split(' ').slice(0, 3).join(' '))).toEqual(['delete from "w_song"']);
+    expect(result).toEqual([2, { 'w.Song': 2 }]);
+  });
+
+  it('deleting a parent with 70,000 children batches the id lists (65,535 bind parameters at most)', async () => {
+    const artist = await Artist.objects.create({ name: 'Prolific' });
+    const album = await Album.objects.create({ title: 'big', artist });
+    const rows = Array.from({ length: 70_000 }, (_, i) => ({ title: `t${i}`, artistId: artist.id, albumId: album.id }));
+    for (let i = 0; i < rows.length; i += 10_000) await db.drizzle.insert(songs).values(rows.slice(i, i + 10_000));
+    const [total, counts] = await artist.delete();
+    expect(counts).toEqual({ 'w.Song': 70_000, 'w.Album': 1, 'w.Artist': 1 });
+    expect(total).toBe(70_002);
+  }, 120_000);
+});

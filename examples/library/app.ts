@@ -1,25 +1,47 @@
 /**
- * The library's JSON API: a Hono app whose handlers use djazzle's QuerySets the way Django views
- * use the ORM. It runs on the `'default'` connection (`await connect()` in `server.ts`,
- * `testDatabase()` in the tests).
+ * The library's JSON API: a Hono app on `djazzle/hono`. Every request runs in a djazzle session
+ * (one transaction per request where the driver has them, Django's `ATOMIC_REQUESTS`), errors
+ * answer as Django REST framework does, and two kinds of routes share it:
+ *
+ * REST resources (`modelRoutes`: list with filters, ordering, search and pages; retrieve; create;
+ * update; delete; bodies validated by `djazzle/forms`):
+ *
+ *   /api/authors   ?name__icontains= ?born__gte= ?ordering=-born ?search=
+ *   /api/books     ?title__icontains= ?author= ?author__name__icontains= ?tags__name= ?published__gte= ?ordering= ?search=
+ *   /api/tags      /api/reviews
+ *
+ * Hand-written views, the way Django views use the ORM:
  *
  *   GET    /authors             authors with their number of books   annotate(Count('books'))
  *   GET    /authors/:id         one author with their books          prefetchRelated('books')
  *   GET    /books?search=term   books, title contains term           selectRelated('author'), prefetchRelated('tags')
- *   POST   /books               create a book                        { title, authorId, published?, tags? }
+ *   POST   /books               create a book with its tags          validate(Book, …), getOrCreate, book.tags.add
  *   GET    /tags/:name/books    the books carrying a tag             tag.bookSet (a related manager)
  *   DELETE /books/:id           delete a book (its reviews cascade)  book.delete()
+ *   GET    /activity            the feed a durable subscriber writes (subscribers.ts)
+ *
+ * `createApp({ db })` takes the connection (default: `'default'`, as `npm start` opens it); the
+ * Worker (`functions/http.ts`) hands it a connection opened for each request.
  */
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { atomic, Count, ObjectDoesNotExist } from 'djazzle';
-import { Author, Book, Tag } from './models.js';
+import { atomic, Count } from 'djazzle';
+import { validate } from 'djazzle/forms';
+import { type ConnectionSource, errorHandler, modelRoutes, session } from 'djazzle/hono';
+import { Activity, Author, Book, Review, Tag } from './models.js';
+import './subscribers.js';
 
 type Json = Record<string, unknown>;
 
 const NOT_FOUND = { detail: 'Not found.' } as const;
 const MAX_INT = 2_147_483_647;
-const BODY_KEYS = ['title', 'authorId', 'published', 'tags'] as const;
+
+export interface LibraryAppOptions {
+  /** The connection, or a function of the request context answering one. Default `'default'`. */
+  db?: ConnectionSource;
+  /** One transaction per request. Default `true` (turn it off for `neon-http`, which has none). */
+  atomic?: boolean;
+}
 
 /** A path id as a primary key value, or `null` (answered with 404, as an unknown row is). */
 function parseId(raw: string): number | null {
@@ -34,69 +56,55 @@ async function bookJSON(book: Book): Promise<Json> {
   return { ...book.toJSON(), author: book.author?.toJSON() ?? null, tags: tags.map((t) => t.name) };
 }
 
-interface BookInput {
-  title: string;
-  authorId: number;
-  published: number | null;
-  tags: string[];
+/** The `tags` of a POST /books body: a list of non-empty strings of at most 50 characters. */
+function checkTags(tags: unknown): { tags: string[] } | { error: string } {
+  if (tags === undefined) return { tags: [] };
+  if (!Array.isArray(tags)) return { error: `Expected a list of items but got type "${typeof tags}".` };
+  if (!tags.every((tag) => typeof tag === 'string' && tag.trim() !== '' && tag.length <= 50)) {
+    return { error: 'Each tag must be a non-empty string of at most 50 characters.' };
+  }
+  return { tags: [...new Set(tags.map((tag: string) => tag.trim()))] };
 }
 
-/** Checks a POST /books body; answers `{ errors: { field: [messages] } }` as Django REST framework does. */
-async function validateBook(body: unknown): Promise<{ ok: true; data: BookInput } | { ok: false; errors: Record<string, string[]> }> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, errors: { non_field_errors: ['Invalid data. Expected a dictionary, but got ' + (Array.isArray(body) ? 'list' : typeof body) + '.'] } };
-  }
-  const input = body as Json;
-  const errors: Record<string, string[]> = {};
-  const fail = (field: string, message: string) => (errors[field] ??= []).push(message);
-
-  for (const key of Object.keys(input)) {
-    if (!(BODY_KEYS as readonly string[]).includes(key)) fail(key, `Unknown field. Allowed fields: ${BODY_KEYS.join(', ')}.`);
-  }
-  const { title, authorId, published, tags } = input;
-  if (title === undefined || title === null) fail('title', 'This field is required.');
-  else if (typeof title !== 'string') fail('title', 'Not a valid string.');
-  else if (title.trim() === '') fail('title', 'This field may not be blank.');
-  else if (title.length > 200) fail('title', 'Ensure this field has no more than 200 characters.');
-
-  if (authorId === undefined || authorId === null) fail('authorId', 'This field is required.');
-  else if (typeof authorId !== 'number' || !Number.isInteger(authorId)) fail('authorId', `Incorrect type. Expected pk value, received ${typeof authorId}.`);
-  else if (authorId < 1 || authorId > MAX_INT || !(await Author.objects.filter({ pk: authorId }).exists())) {
-    fail('authorId', `Invalid pk "${authorId}" - object does not exist.`);
-  }
-
-  if (published !== undefined && published !== null && (typeof published !== 'number' || !Number.isInteger(published) || Math.abs(published) > MAX_INT)) {
-    fail('published', 'A valid integer is required.');
-  }
-
-  if (tags !== undefined && !Array.isArray(tags)) fail('tags', `Expected a list of items but got type "${typeof tags}".`);
-  else if (Array.isArray(tags)) {
-    for (const tag of tags) {
-      if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 50) {
-        fail('tags', 'Each tag must be a non-empty string of at most 50 characters.');
-        break;
-      }
-    }
-  }
-
-  if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return {
-    ok: true,
-    data: {
-      title: (title as string).trim(),
-      authorId: authorId as number,
-      published: (published as number | null | undefined) ?? null,
-      tags: [...new Set(((tags as string[] | undefined) ?? []).map((t) => t.trim()))],
-    },
-  };
+/** Runs `fn` in a transaction where the request's driver has them (`neon-http` has none). */
+function inTransaction<T>(c: Context, fn: () => Promise<T>): Promise<T> {
+  return c.var.session.connection.capabilities.interactiveTransactions ? atomic(fn) : fn();
 }
 
-export function createApp(): Hono {
+export function createApp(options: LibraryAppOptions = {}): Hono {
   const app = new Hono();
+  app.use(session({ db: options.db, atomic: options.atomic ?? true }));
+  app.onError(errorHandler); // DoesNotExist → 404, ValidationError → 400, IntegrityError → 409, else 500
+  app.notFound((c) => c.json(NOT_FOUND, 404));
 
   app.get('/', (c) =>
-    c.json({ authors: '/authors', author: '/authors/:id', books: '/books?search=term', tagBooks: '/tags/:name/books' }),
+    c.json({
+      api: { authors: '/api/authors', books: '/api/books', tags: '/api/tags', reviews: '/api/reviews' },
+      views: { authors: '/authors', author: '/authors/:id', books: '/books?search=term', tagBooks: '/tags/:name/books', activity: '/activity' },
+    }),
   );
+
+  // ---- REST resources --------------------------------------------------------------------
+  app.route('/api/authors', modelRoutes(Author, {
+    filterFields: { name: ['exact', 'icontains'], born: ['exact', 'gte', 'lte', 'isnull'] },
+    orderingFields: ['name', 'born'],
+    searchFields: ['name'],
+  }));
+  app.route('/api/books', modelRoutes(Book, {
+    filterFields: { title: ['exact', 'icontains'], published: ['exact', 'gte', 'lte', 'isnull'], author: ['exact', 'in'], author__name: ['icontains'], tags__name: ['exact'] },
+    orderingFields: ['title', 'published', 'createdAt', 'author__name'],
+    searchFields: ['title', 'author__name'],
+    selectRelated: ['author'],
+  }));
+  app.route('/api/tags', modelRoutes(Tag, { orderingFields: ['name'], searchFields: ['^name'] }));
+  app.route('/api/reviews', modelRoutes(Review, {
+    filterFields: { book: ['exact'], rating: ['exact', 'gte', 'lte'] },
+    orderingFields: ['rating', 'id'],
+    pageSize: 10,
+    maxPageSize: 50,
+  }));
+
+  // ---- hand-written views --------------------------------------------------------------------
 
   // Django: Author.objects.annotate(Count('books'))
   app.get('/authors', async (c) => {
@@ -125,6 +133,8 @@ export function createApp(): Hono {
     return c.json({ count: results.length, results });
   });
 
+  // A ModelForm plus a many-to-many field: validate(Book, …) checks types, lengths, validators,
+  // clean() and the author's existence; the tags are checked here.
   app.post(
     '/books',
     bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json({ detail: 'Request body too large.' }, 413) }),
@@ -135,14 +145,20 @@ export function createApp(): Hono {
       } catch {
         return c.json({ detail: 'Malformed JSON.' }, 400);
       }
-      const result = await validateBook(body);
-      if (!result.ok) return c.json({ errors: result.errors }, 400);
-      const { tags, ...fields } = result.data;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return c.json({ detail: `Invalid data. Expected an object, but got ${Array.isArray(body) ? 'list' : body === null ? 'null' : typeof body}.` }, 400);
+      }
+      const { tags: rawTags, ...fields } = body as Json;
+      if (typeof fields['title'] === 'string') fields['title'] = fields['title'].trim();
+      const result = await validate(Book, fields, { fields: ['title', 'authorId', 'published'] });
+      const tags = checkTags(rawTags);
+      const errors = { ...(result.success ? {} : result.errors), ...('error' in tags ? { tags: [tags.error] } : {}) };
+      if (!result.success || 'error' in tags) return c.json({ errors }, 400);
       // One transaction: the book, its tags (Tag.objects.get_or_create) and the m2m rows.
-      const id = await atomic(async () => {
-        const book = await Book.objects.create(fields);
+      const id = await inTransaction(c, async () => {
+        const book = await Book.objects.create(result.data);
         const tagObjects = [];
-        for (const name of tags) tagObjects.push((await Tag.objects.getOrCreate({ name }))[0]);
+        for (const name of tags.tags) tagObjects.push((await Tag.objects.getOrCreate({ name }))[0]);
         if (tagObjects.length > 0) await book.tags.add(...tagObjects);
         return book.id;
       });
@@ -168,12 +184,14 @@ export function createApp(): Hono {
     return c.body(null, 204);
   });
 
-  app.notFound((c) => c.json(NOT_FOUND, 404));
-  app.onError((error, c: Context) => {
-    // Model.DoesNotExist extends ObjectDoesNotExist: Django's Http404 from get_object_or_404.
-    if (error instanceof ObjectDoesNotExist) return c.json(NOT_FOUND, 404);
-    console.error(`${c.req.method} ${c.req.path} failed:`, error);
-    return c.json({ detail: 'Internal server error.' }, 500);
+  // The feed the durable subscriber writes after each new review; `target` is a generic relation
+  // (prefetchRelated: one query per content type).
+  app.get('/activity', async (c) => {
+    const entries = await Activity.objects.prefetchRelated('target').slice(0, 50);
+    return c.json({
+      count: entries.length,
+      results: entries.map((a) => ({ ...a.toJSON(), target: (a as unknown as { target: Review | null }).target?.toJSON() ?? null })),
+    });
   });
 
   return app;

@@ -37,7 +37,7 @@ const SAMPLE = [
 export async function seed(db: Connection, options: SeedOptions = {}): Promise<{ created: boolean }> {
   const log = options.log ?? ((message: string) => console.log(message));
   await db.createTables(...libraryModels);
-  log('seed: tables ready (library_author, library_book, library_book_tags, library_tag, library_review)');
+  log('seed: tables ready (library_author, library_book, library_book_tags, library_tag, library_review, library_activity, djazzle_signal_event)');
   if (await Author.objects.exists()) {
     log(`seed: data already present (${await Author.objects.count()} authors, ${await Book.objects.count()} books); nothing to do`);
     return { created: false };

@@ -7,6 +7,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { connect, type Connection } from 'djazzle';
+import { settleDeliveries } from 'djazzle/signals';
 import { app } from './app.js';
 import { seed } from './seed.js';
 
@@ -20,6 +21,10 @@ async function check(): Promise<boolean> {
     ['GET', '/tags/classic/books', undefined, 200],
     ['POST', '/books', { title: '' }, 400],
     ['GET', '/authors/9999', undefined, 404],
+    ['GET', '/api/books?author__name__icontains=le%20guin&ordering=-published&pageSize=2', undefined, 200],
+    ['POST', '/api/reviews', { bookId: 1, rating: 6 }, 400],
+    ['POST', '/api/reviews', { bookId: 1, rating: 4, body: 'Still good.' }, 201],
+    ['GET', '/activity', undefined, 200],
   ];
   let ok = true;
   for (const [method, path, body, expected] of requests) {
@@ -27,6 +32,7 @@ async function check(): Promise<boolean> {
     if (body !== undefined) Object.assign(init, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     const response = await app.request(path, init);
     const text = await response.text();
+    await settleDeliveries(); // the durable subscriber's work (in-process on Node) before the next request
     const pass = response.status === expected;
     ok &&= pass;
     console.log(`${pass ? 'ok  ' : 'FAIL'} ${method} ${path} -> ${response.status}${pass ? '' : ` (expected ${expected})`}`);
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
 
   if (checkMode) {
     const ok = await check();
+    await settleDeliveries();
     await db.close();
     console.log(ok ? 'check: all requests answered as expected' : 'check: some requests failed');
     process.exitCode = ok ? 0 : 1;
@@ -64,6 +71,8 @@ async function main(): Promise<void> {
     console.log(`  curl '${base}/books?search=the'`);
     console.log(`  curl ${base}/tags/fantasy/books`);
     console.log(`  curl -X POST ${base}/books -H 'content-type: application/json' -d '{"title":"Exhalation","authorId":4,"tags":["science fiction"]}'`);
+    console.log(`  curl '${base}/api/books?author__name__icontains=pratchett&ordering=-published'`);
+    console.log(`  curl -X POST ${base}/api/reviews -H 'content-type: application/json' -d '{"bookId":1,"rating":5}' && curl ${base}/activity`);
   });
   server.on('error', (error) => {
     console.error(`Could not listen on ${hostname}:${port}: ${error.message}`);
@@ -78,7 +87,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
     server.close(() => {
-      void db.close().then(
+      void settleDeliveries().then(() => db.close()).then(
         () => process.exit(0),
         (error: unknown) => {
           console.error(error);

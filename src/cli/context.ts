@@ -151,8 +151,7 @@ export class CommandContext {
 
 /** Passes `contentTypes.cache` to the content-types app, when it is installed. */
 async function configureContentTypes(config: DjazzleConfig): Promise<void> {
-  const cache = config.contentTypes?.cache;
-  if (cache === undefined) return;
+  if (config.contentTypes?.cache === undefined) return;
   const { setContentTypeCache } = await import('./contenttypes-bridge.js');
-  await setContentTypeCache(cache);
+  await setContentTypeCache(config.contentTypes);
 }

@@ -39,10 +39,16 @@ export interface DjazzleConfig {
   databases?: Record<string, string | DatabaseSetting>;
   /** Django's `INSTALLED_APPS`: `defineApp(…)` objects, content types included when used. */
   installedApps: readonly AppConfig[];
-  /** Django's `MIGRATION_MODULES`: app label → migrations folder (relative to the config file). */
+  /**
+   * Django's `MIGRATION_MODULES`: app label → migrations folder (relative to the config file). An app
+   * without one uses its `defineApp(label, { migrations })` folder, else `./migrations/<label>`.
+   */
   migrationModules?: Record<string, string>;
-  /** Content types: the cache backend for lookups (memory, Cloudflare KV, Cache API). */
-  contentTypes?: { cache?: unknown };
+  /**
+   * Content types (`djazzle/contenttypes`): the tier-2 cache backend of lookups (`memoryCacheBackend()`,
+   * `kvCacheBackend(…)`, `cacheApiBackend()`), its `ttl` in seconds and key `prefix`.
+   */
+  contentTypes?: { cache?: unknown; ttl?: number; prefix?: string };
   /** `runserver`: the Hono app to serve. */
   server?: ServerSetting;
   /** Django's `FIXTURE_DIRS`: where `loaddata` looks for fixtures by name (relative to the config file). */
@@ -124,7 +130,12 @@ export function validateConfig(value: unknown, file: string): DjazzleConfig {
   const contentTypes = value['contentTypes'];
   if (contentTypes !== undefined) {
     if (!isObject(contentTypes)) throw new ImproperlyConfigured(`${file}: 'contentTypes' must be an object ({ cache }).`);
-    unknownKeys('contentTypes.', contentTypes, ['cache'], file);
+    unknownKeys('contentTypes.', contentTypes, ['cache', 'ttl', 'prefix'], file);
+    const cache = contentTypes['cache'] as { name?: unknown; get?: unknown } | null | undefined;
+    if (cache !== undefined && cache !== null && (typeof cache !== 'object' || typeof cache.get !== 'function')) {
+      throw new ImproperlyConfigured(`${file}: 'contentTypes.cache' must be a cache backend (memoryCacheBackend(), kvCacheBackend(env.KV), cacheApiBackend()) or null.`);
+    }
+    if (contentTypes['ttl'] !== undefined && (typeof contentTypes['ttl'] !== 'number' || contentTypes['ttl'] <= 0)) throw new ImproperlyConfigured(`${file}: 'contentTypes.ttl' must be a positive number of seconds.`);
   }
   const server = value['server'];
   if (server !== undefined) {

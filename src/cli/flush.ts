@@ -5,7 +5,10 @@
  */
 import { sql } from 'drizzle-orm';
 import { quoteIdent } from '../db/ddl.js';
+import { MigrationGraph } from '../migrations/graph.js';
+import { migratedApps } from '../migrations/migrated-apps.js';
 import { managedModels } from '../migrations/model-state.js';
+import { MigrationRecorder } from '../migrations/recorder.js';
 import { apps as registry } from '../models/registry.js';
 import { postMigrate } from '../signals/builtins.js';
 import { type Command, str } from './command.js';
@@ -27,8 +30,9 @@ export const flush: Command = {
       if (row?.['t']) existing.push(name);
     }
     if (existing.length > 0) await connection.execute(`TRUNCATE ${existing.map(quoteIdent).join(', ')} RESTART IDENTITY CASCADE`);
+    const state = migratedApps(new MigrationGraph(await ctx.migrations()), (await new MigrationRecorder(connection).appliedMigrations()).keys());
     for (const appConfig of registry.getAppConfigs()) {
-      await postMigrate.send(appConfig, { appConfig, verbosity: 1, interactive: false, using: connection.alias, plan: [], apps: registry });
+      await postMigrate.send(appConfig, { appConfig, verbosity: 1, interactive: false, using: connection.alias, plan: [], apps: state });
     }
     ctx.io.out(`Flushed ${existing.length} table(s)${existing.length ? `: ${existing.join(', ')}` : ''}.`);
     return 0;

@@ -21,6 +21,7 @@ export const removeStaleContenttypes: Command = {
     const result = await removeStaleContentTypes({ using: connection.alias, includeStaleApps: flag(values['include-stale-apps']), dryRun });
     if (result.removed.length === 0) ctx.io.out('No stale content types.');
     for (const label of result.removed) ctx.io.out(`${dryRun ? 'Would delete' : 'Deleted'} content type ${label}`);
+    for (const [label, n] of Object.entries(result.deleted)) if (label !== 'contenttypes.ContentType') ctx.io.out(`  and ${n} related ${label} object(s)`);
     return 0;
   },
 };

@@ -6,7 +6,6 @@
  */
 import repl from 'node:repl';
 import { PassThrough } from 'node:stream';
-import vm from 'node:vm';
 import * as db from '../db/index.js';
 import * as models from '../models/index.js';
 import * as query from '../query/index.js';
@@ -43,8 +42,11 @@ export const shell: Command = {
     };
     const code = str(values['command']);
     if (code !== undefined) {
-      const context = vm.createContext({ ...globals, console, process, setTimeout, clearTimeout, URL, TextEncoder, TextDecoder, structuredClone });
-      await vm.runInContext(`(async () => {\n${code}\n})()`, context, { filename: 'shell -c' });
+      // An async function of the names (like the REPL, it evaluates code: the shell is Node only),
+      // so that top-level `await` and `await import('djazzle/contenttypes')` work.
+      const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
+      const params = Object.keys(globals).filter((name) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name));
+      await new AsyncFunction(...params, code)(...params.map((name) => globals[name]));
       return 0;
     }
     ctx.io.err(`djazzle shell (${connection.driver}, alias '${connection.alias}'). Names: db, apps, ${Object.keys(names).join(', ') || '(no models)'}, Q, F, Count, … (top-level await works; .exit to leave)`);

@@ -55,6 +55,8 @@ function requireString(value: unknown, what: string): string {
 export class ContentTypeManager extends Manager<ContentType> {
   #local: LocalCache<ContentType> | undefined;
   #using: string | undefined;
+  /** `dbManager()` copies by alias, shared by every copy (one per alias, made once). */
+  #copies: Map<string, ContentTypeManager> | undefined;
 
   /** Tier 1: created on first use, shared with the `dbManager()` copies (Django's `_cache`). */
   get #cache(): LocalCache<ContentType> {
@@ -73,10 +75,16 @@ export class ContentTypeManager extends Manager<ContentType> {
   /** Django's `db_manager(using)`: the same manager (and cache) on another database. */
   dbManager(using: string | null | undefined): ContentTypeManager {
     if (!using || using === this.#using) return this;
-    const copy = new (this.constructor as new () => ContentTypeManager)();
-    copy.contributeToClass(this.model, this.name ?? 'objects');
-    copy.#local = this.#cache;
-    copy.#using = using;
+    const copies = (this.#copies ??= new Map());
+    let copy = copies.get(using);
+    if (!copy || copy.model !== this.model) {
+      copy = new (this.constructor as new () => ContentTypeManager)();
+      copy.contributeToClass(this.model, this.name ?? 'objects');
+      copy.#local = this.#cache;
+      copy.#using = using;
+      copy.#copies = copies;
+      copies.set(using, copy);
+    }
     return copy;
   }
 

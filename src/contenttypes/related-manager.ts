@@ -130,13 +130,17 @@ export class GenericRelatedObjectManager<M = unknown> extends RelatedManager<M> 
   override async getOrCreate(lookups: Record<string, unknown> = {}, options: { defaults?: Record<string, unknown> } = {}): Promise<[M, boolean]> {
     this.forgetPrefetched();
     const ct = await this.contentType();
-    return this.#write(ct, () => this.baseQueryset().using(this.db).getOrCreate({ ...lookups, ...this.#values(ct) }, options));
+    const [obj, created] = await this.#write(ct, () => this.baseQueryset().using(this.db).getOrCreate({ ...lookups, ...this.#values(ct) }, options));
+    if (this.#info.gfk) cacheTarget(obj as Instance, this.#info.gfk, this.instance, ct.id);
+    return [obj, created];
   }
 
   override async updateOrCreate(lookups: Record<string, unknown> = {}, options: { defaults?: Record<string, unknown>; createDefaults?: Record<string, unknown> } = {}): Promise<[M, boolean]> {
     this.forgetPrefetched();
     const ct = await this.contentType();
-    return this.#write(ct, () => this.baseQueryset().using(this.db).updateOrCreate({ ...lookups, ...this.#values(ct) }, options));
+    const [obj, created] = await this.#write(ct, () => this.baseQueryset().using(this.db).updateOrCreate({ ...lookups, ...this.#values(ct) }, options));
+    if (this.#info.gfk) cacheTarget(obj as Instance, this.#info.gfk, this.instance, ct.id);
+    return [obj, created];
   }
 
   /** Django: `add(*objs, bulk=True)`: one UPDATE of saved objects, or `save()` of each with `bulk: false`. */

@@ -31,14 +31,15 @@ export function contentTypeSubquery(meta: Options): SQL {
   return sql`(SELECT ${ct.id} FROM ${sql.identifier('django_content_type')} ${sql.identifier(CT_ALIAS)} WHERE ${ct.appLabel} = ${meta.appLabel} AND ${ct.model} = ${meta.modelName})`;
 }
 
-const NUMERIC = new Set(['number', 'bigint']);
+const NUMERIC = /^(smallint|integer|bigint|serial|smallserial|bigserial|numeric|real|double precision)/;
+const TEXT = /^(text|varchar|character varying|char|character)\b/;
 
-/** `object_id = pk`, comparing as text when the object id column is text and the pk is not. */
+/** `object_id = pk`; when the column types differ (a text object id, a UUID pk), compared as text. */
 export function objectIdEquals(objectId: SQL, objectIdField: Field, pk: SQL, pkField: Field): SQL {
-  const a = objectIdField.drizzleColumn?.dataType;
-  const b = pkField.drizzleColumn?.dataType;
-  if (a === b || (NUMERIC.has(a ?? '') && NUMERIC.has(b ?? ''))) return sql`${objectId} = ${pk}`;
-  if (a === 'string') return sql`${objectId} = (${pk})::text`;
+  const a = objectIdField.drizzleColumn?.getSQLType() ?? '';
+  const b = pkField.drizzleColumn?.getSQLType() ?? '';
+  if (a === b || (NUMERIC.test(a) && NUMERIC.test(b))) return sql`${objectId} = ${pk}`;
+  if (TEXT.test(a)) return sql`${objectId} = (${pk})::text`;
   return sql`(${objectId})::text = (${pk})::text`;
 }
 

@@ -1,7 +1,20 @@
 /**
  * `connect(url?, { alias, driver })` and the connection registry (Django's `connections`).
  * The first connection becomes `'default'`; a second one under a taken alias is an error.
+ *
+ * A Worker opens its connections per request (the runtime ties sockets to the request that opened
+ * them) and may serve several requests at once, so it cannot share one registered `'default'`.
+ * It connects with `{ register: false }` and binds the connection to the request's async context
+ * with `runWithConnection`: inside, `getConnection('default')` (and so every model, `atomic()`,
+ * the content-type cache) answers that request's own connection.
+ *
+ * ```ts
+ * const db = await connect(env.DATABASE_URL, { driver: 'neon-ws', register: false });
+ * try { return await runWithConnection(db, () => app.fetch(request, env, ctx)); }
+ * finally { ctx.waitUntil(db.close()); }
+ * ```
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ImproperlyConfigured } from '../core/errors.js';
 import { Connection } from './connection.js';
 import type { DriverName } from './driver.js';
@@ -18,10 +31,27 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Replace a connection already registered under the alias (closing it). Used by `testDatabase()`. */
   replace?: boolean;
+  /**
+   * `false`: do not register the connection; it answers to its alias only inside
+   * `runWithConnection(db, fn)` (a Worker's per-request connection). Default `true`.
+   */
+  register?: boolean;
 }
 
 const connections = new Map<string, Connection>();
 const pending = new Set<string>();
+/** Connections bound to the current async context by `runWithConnection`, by alias. */
+const bound = new AsyncLocalStorage<ReadonlyMap<string, Connection>>();
+
+/**
+ * Runs `fn` with `connection` answering `getConnection(connection.alias)` in its async context
+ * (and what it starts), over any registered connection of that alias.
+ */
+export function runWithConnection<T>(connection: Connection, fn: () => T): T {
+  const next = new Map(bound.getStore());
+  next.set(connection.alias, connection);
+  return bound.run(next, fn);
+}
 
 function envUrl(): string | undefined {
   const value = typeof process !== 'undefined' ? process.env?.['DATABASE_URL'] : undefined;
@@ -30,6 +60,11 @@ function envUrl(): string | undefined {
 
 export async function connect(url?: string, options: ConnectOptions = {}): Promise<Connection> {
   const alias = options.alias ?? 'default';
+  if (options.register === false) {
+    const target = resolveTarget(url ?? envUrl(), options.driver);
+    const instance = await driverLoader(target.driver)({ url: target.url, logger: queryLogger(alias), connectTimeoutMs: options.connectTimeoutMs ?? 5000 });
+    return new Connection(alias, instance, () => undefined);
+  }
   if ((connections.has(alias) || pending.has(alias)) && !options.replace) {
     throw new ImproperlyConfigured(
       `A connection is already registered under the alias '${alias}'. Close it first or pass another alias: connect(url, { alias: 'other' }).`,
@@ -54,7 +89,7 @@ export async function connect(url?: string, options: ConnectOptions = {}): Promi
 
 /** Django: `connections[alias]`. */
 export function getConnection(alias = 'default'): Connection {
-  const connection = connections.get(alias);
+  const connection = bound.getStore()?.get(alias) ?? connections.get(alias);
   if (!connection) {
     if (alias === 'default') {
       throw new ImproperlyConfigured("No database connection: call `await connect()` first (Django's DATABASES['default']).");
@@ -65,7 +100,7 @@ export function getConnection(alias = 'default'): Connection {
 }
 
 export function hasConnection(alias = 'default'): boolean {
-  return connections.has(alias);
+  return bound.getStore()?.has(alias) === true || connections.has(alias);
 }
 
 /** Every open connection. */

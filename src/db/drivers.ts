@@ -15,7 +15,8 @@ export function driverLoader(name: DriverName): DriverLoader {
   const loader = loaders.get(name);
   if (!loader) {
     const available = [...loaders.keys()].join(', ') || 'none';
-    throw new ImproperlyConfigured(`The '${name}' driver is not available in this build (available: ${available}).`);
+    const hint = name === 'pg' ? " Inside workerd, import 'djazzle/drivers/pg' to add it." : '';
+    throw new ImproperlyConfigured(`The '${name}' driver is not available in this build (available: ${available}).${hint}`);
   }
   return loader;
 }

@@ -15,6 +15,11 @@ export {
   AddConstraint, RemoveConstraint, CreateEnum, DeleteEnum, AlterEnum, RunSQL, RunCode, describeOperation, applyOperation,
   type Operation, type SchemaOperation, type RunCodeFunction, type RunCodeContext,
 } from './operations.js';
+export type {
+  CreateModelOperation, DeleteModelOperation, RenameModelOperation, AlterModelTableOperation, AddFieldOperation, RemoveFieldOperation,
+  AlterFieldOperation, RenameFieldOperation, AddIndexOperation, RemoveIndexOperation, AddConstraintOperation, RemoveConstraintOperation,
+  CreateEnumOperation, DeleteEnumOperation, AlterEnumOperation, RunSQLOperation, RunCodeOperation,
+} from './operations.js';
 export { migrate, type MigrateOptions, type MigrateResult, type MigrateEvent } from './runner.js';
 export { showMigrations, sqlMigrate, type MigrationStatus, type ShowMigrationsOptions, type SqlMigrateOptions } from './show.js';
 export { makeMigrations, suggestName, type MakeMigrationsOptions, type MakeMigrationsResult, type PlannedMigration } from './make.js';
@@ -26,6 +31,7 @@ export { buildHistoricalModels, type HistoricalApps } from './historical.js';
 export { parseRename } from './autodetector.js';
 export { appModelState, managedModels } from './model-state.js';
 export { loadKit, type Kit } from './kit.js';
+export { migratedApps, type MigratedApps } from './migrated-apps.js';
 export {
   MigrationError, NodeNotFoundError, CircularDependencyError, InconsistentMigrationHistory, IrreversibleError, BadMigrationError, ConflictingMigrationsError,
 } from './errors.js';

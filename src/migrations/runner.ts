@@ -25,6 +25,7 @@ import { postMigrate, preMigrate } from '../signals/builtins.js';
 import { IrreversibleError, MigrationError } from './errors.js';
 import { MigrationGraph, keyOf } from './graph.js';
 import { withHistoricalModels } from './historical.js';
+import { migratedApps, type MigratedApps } from './migrated-apps.js';
 import { normalizeMigrations, type Migration, type MigrationSource } from './migration.js';
 import { describeOperation, type Operation } from './operations.js';
 import { checkConsistentHistory, migrationPlan, resolveTargets, type PlanStep } from './plan.js';
@@ -97,8 +98,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   if (options.planOnly) return { plan, done: [] };
   if (!options.fake) for (const step of plan) if (step.backwards) ensureReversible(step.migration);
   const sendSignals = options.signals ?? true;
-  const payload = (appConfig: unknown) => ({ appConfig, verbosity: options.verbosity ?? 1, interactive: false, using: connection.alias, plan, apps: registry });
-  if (sendSignals) for (const config of registry.getAppConfigs()) await preMigrate.send(config, payload(config));
+  const payload = (appConfig: unknown, state: MigratedApps) => ({ appConfig, verbosity: options.verbosity ?? 1, interactive: false, using: connection.alias, plan, apps: state });
+  if (sendSignals) {
+    const before = migratedApps(graph, appliedKeys);
+    for (const config of registry.getAppConfigs()) await preMigrate.send(config, payload(config, before));
+  }
   if (plan.length > 0) await recorder.ensureSchema();
   const done: string[] = [];
   for (const [index, step] of plan.entries()) {
@@ -115,9 +119,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       throw failure;
     }
     done.push(stepLabel(step));
+    if (step.backwards) appliedKeys.delete(stepLabel(step));
+    else appliedKeys.add(stepLabel(step));
     options.onProgress?.({ type: 'success', migration: step.migration, backwards: step.backwards, fake, ms: Date.now() - started });
   }
-  if (sendSignals) for (const config of registry.getAppConfigs()) await postMigrate.send(config, payload(config));
+  if (sendSignals) {
+    const after = migratedApps(graph, appliedKeys);
+    for (const config of registry.getAppConfigs()) await postMigrate.send(config, payload(config, after));
+  }
   return { plan, done };
 }
 

@@ -64,7 +64,11 @@ export function kitSnapshot(state: AppState): Record<string, unknown> {
   const tables: Record<string, KitTable> = {};
   const schemas: Record<string, string> = {};
   for (const { table } of state.models.values()) {
-    tables[tableKey(table)] = table;
+    // Tables written by hand may leave out the parts they do not use; the kit wants them all.
+    tables[tableKey(table)] = {
+      indexes: {}, foreignKeys: {}, compositePrimaryKeys: {}, uniqueConstraints: {}, checkConstraints: {}, policies: {}, isRLSEnabled: false,
+      ...table,
+    };
     if (table.schema && table.schema !== 'public') schemas[table.schema] = table.schema;
   }
   const enums: Record<string, KitEnum> = {};

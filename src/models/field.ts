@@ -23,16 +23,16 @@ export type FieldKind =
   /** The reverse side of a private relation (Django's `GenericRel`). */
   | 'reversePrivate';
 
-/**
- * What a private relation field (kind `'private'` / `'reversePrivate'`) tells the layers that
- * handle plain relations themselves. Every hook is optional; the field's owner (a higher layer,
- * e.g. `src/contenttypes`) implements them. Django's names are in brackets.
- */
 /** One side of a join, as a private field's `joinCondition` sees it (an `Options`, typed loosely here). */
 export interface JoinSide {
   readonly model: AnyModelClass;
 }
 
+/**
+ * What a private relation field (kind `'private'` / `'reversePrivate'`) tells the layers that
+ * handle plain relations themselves. Every hook is optional; the field's owner (a higher layer,
+ * e.g. `src/contenttypes`) implements them. Django's names are in brackets.
+ */
 export interface PrivateFieldHooks {
   /** `await obj.fetch(name)`: loads the related object, caches it (absence included) and returns it. */
   fetch?(instance: object, refresh: boolean): Promise<unknown>;

@@ -89,8 +89,12 @@ function prepare(cls: AnyModelClass): Options {
   }
   Object.defineProperty(cls, META, { value: meta, enumerable: false, configurable: true });
   const base = spec.proxyFor;
-  const DoesNotExist = class DoesNotExist extends (base ? base.DoesNotExist : ObjectDoesNotExist) {};
-  const Multiple = class MultipleObjectsReturned extends (base ? base.MultipleObjectsReturned : BaseMultipleObjectsReturned) {};
+  // The bases are computed outside the class expressions: a bundler that flattens modules may give
+  // the imported base the class's own name, which inside `class X extends (…)` means X itself.
+  const doesNotExistBase: typeof ObjectDoesNotExist = base ? base.DoesNotExist : ObjectDoesNotExist;
+  const multipleBase: typeof BaseMultipleObjectsReturned = base ? base.MultipleObjectsReturned : BaseMultipleObjectsReturned;
+  const DoesNotExist = class DoesNotExist extends doesNotExistBase {};
+  const Multiple = class MultipleObjectsReturned extends multipleBase {};
   Object.defineProperty(cls, 'DoesNotExist', { value: DoesNotExist, enumerable: false });
   Object.defineProperty(cls, 'MultipleObjectsReturned', { value: Multiple, enumerable: false });
   try {

@@ -20,9 +20,10 @@ import type { AnyModelClass, Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
 import { m2mChanged, postDelete, preDelete } from '../signals/builtins.js';
+import { batches } from './batching.js';
 import { NOTHING } from './lookups.js';
 import type { QuerySet } from './queryset.js';
-import { writeCondition } from './write.js';
+import { affectedRows, writeCondition } from './write.js';
 
 type Instance = HasState & Record<string, unknown>;
 type AnyQuerySet = QuerySet<unknown, unknown>;
@@ -52,11 +53,7 @@ function canFastDelete(model: AnyModelClass, fromField?: Field): boolean {
   return candidateRelations(metaOf(model)).every((rel) => rel.remoteField!.onDelete?.name === 'DO_NOTHING');
 }
 
-function affected(result: unknown): number {
-  if (Array.isArray(result)) return result.length;
-  const r = result as { rowCount?: number | null; affectedRows?: number } | null;
-  return r?.rowCount ?? r?.affectedRows ?? 0;
-}
+const affected = affectedRows;
 
 interface FieldUpdate {
   readonly field: Field;
@@ -104,9 +101,10 @@ class Collector {
     const target = field.targetField!.attname;
     const values = [...new Set(objs.map((o) => o[target]))];
     const manager = relatedModel._meta.concreteModel.objects as { getQueryset(): AnyQuerySet } | undefined;
-    const base = manager?.getQueryset?.() ?? (relatedModel.objects as AnyQuerySet);
-    const qs = (base as AnyQuerySet).using(this.connection.alias).filter({ [`${field.attname}__in`]: values }).orderBy();
-    return (await qs) as Instance[];
+    const base = (manager?.getQueryset?.() ?? (relatedModel.objects as AnyQuerySet)).using(this.connection.alias).orderBy();
+    const found: Instance[] = [];
+    for (const batch of batches(values)) found.push(...((await base.filter({ [`${field.attname}__in`]: batch })) as Instance[]));
+    return found;
   }
 
   async collect(objs: Instance[], source?: AnyModelClass, nullable = false, reverseDependency = false): Promise<void> {
@@ -121,7 +119,7 @@ class Collector {
       const relatedModel = field.model as AnyModelClass;
       if (canFastDelete(relatedModel, field)) {
         const values = added.map((o) => coerceValue(field, o[field.targetField!.attname]));
-        this.fastDeletes.push({ model: relatedModel, where: inArray(field.drizzleColumn!, values) });
+        for (const batch of batches(values)) this.fastDeletes.push({ model: relatedModel, where: inArray(field.drizzleColumn!, batch) });
         continue;
       }
       const subObjs = await this.#related(field, added);
@@ -177,8 +175,11 @@ class Collector {
         if (left.length === 0 || metaOf(fast.model).concreteModel !== meta.concreteModel) continue;
         const ids = left.map((o) => coerceValue(meta.pk, o[pkName]));
         const pkColumn = meta.pk.drizzleColumn!;
-        const rows = (await this.connection.run((db) => db.select({ pk: pkColumn }).from(meta.table).where(sql`${fast.where} AND ${inArray(pkColumn, ids)}`))) as Array<{ pk: unknown }>;
-        const deleted = new Set(rows.map((r) => r.pk));
+        const deleted = new Set<unknown>();
+        for (const batch of batches(ids)) {
+          const rows = (await this.connection.run((db) => db.select({ pk: pkColumn }).from(meta.table).where(sql`${fast.where} AND ${inArray(pkColumn, batch)}`))) as Array<{ pk: unknown }>;
+          for (const row of rows) deleted.add(row.pk);
+        }
         left = left.filter((o) => !deleted.has(o[pkName]));
       }
       if (left.length > 0) {
@@ -253,13 +254,13 @@ class Collector {
       const ids = update.instances.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
       // a database-side default is written as DEFAULT
       const value = update.value === undefined ? sql`DEFAULT` : update.value === null ? null : coerceValue(update.field, update.value);
-      ops.push({ op: (db) => db.update(meta.table).set({ [update.field.attname]: value } as never).where(inArray(meta.pk.drizzleColumn!, ids)) });
+      for (const batch of batches(ids)) ops.push({ op: (db) => db.update(meta.table).set({ [update.field.attname]: value } as never).where(inArray(meta.pk.drizzleColumn!, batch)) });
     }
     for (const model of models) {
       const meta = metaOf(model);
       const ids = instances.get(model)!.map((o) => coerceValue(meta.pk, o[meta.pk.attname]));
       if (ids.length === 0) continue;
-      ops.push({ op: (db) => db.delete(meta.table).where(inArray(meta.pk.drizzleColumn!, ids)), count: model });
+      for (const batch of batches(ids)) ops.push({ op: (db) => db.delete(meta.table).where(inArray(meta.pk.drizzleColumn!, batch)), count: model });
     }
     const complete = async (results: unknown[]): Promise<[number, Record<string, number>]> => {
       results.forEach((result, index) => {
@@ -331,19 +332,33 @@ export async function runOps(connection: Connection, ops: Op[]): Promise<unknown
   );
 }
 
-/** Whether the whole cascade from `model` can run as statements without loading rows. */
-function fastCascade(model: AnyModelClass, seen = new Set<AnyModelClass>()): boolean {
-  if (seen.has(model)) return false;
-  seen.add(model);
+/**
+ * Whether the whole cascade from `model` can run as statements without loading rows: nobody
+ * listens for delete signals anywhere in it and every handler on the way is CASCADE or
+ * DO_NOTHING (a cycle, such as a self reference, needs the collector).
+ */
+function fastCascade(model: AnyModelClass, path: ReadonlySet<AnyModelClass> = new Set()): boolean {
+  if (path.has(model)) return false;
   if (hasDeleteListeners(model) || privateCascades(metaOf(model)).length > 0) return false;
-  for (const relation of candidateRelations(metaOf(model))) {
+  const next = new Set(path).add(model);
+  return candidateRelations(metaOf(model)).every((relation) => {
     const handler = relation.remoteField!.onDelete?.name;
-    if (handler === 'DO_NOTHING') continue;
-    if (handler !== 'CASCADE') return false;
-    const child = relation.remoteField!.model as AnyModelClass;
-    if (candidateRelations(metaOf(child)).some((r) => r.remoteField!.onDelete?.name !== 'DO_NOTHING') || hasDeleteListeners(child) || privateCascades(metaOf(child)).length > 0) return false;
+    if (handler === 'DO_NOTHING') return true;
+    return handler === 'CASCADE' && fastCascade(relation.remoteField!.model as AnyModelClass, next);
+  });
+}
+
+/** `DELETE … WHERE fk IN (SELECT key FROM parent WHERE …)` for each cascading relation, grandchildren first. */
+function cascadeDeletes(meta: Options, where: SQL | undefined, ops: Array<{ op: Op; model: AnyModelClass }>): void {
+  for (const relation of candidateRelations(meta)) {
+    const field = relation.remoteField!;
+    if (field.onDelete?.name !== 'CASCADE') continue;
+    const childMeta = metaOf(field.model);
+    const parentKeys = sql`SELECT ${meta.table[field.targetField!.attname as never]} FROM ${meta.table}${where ? sql` WHERE ${where}` : sql``}`;
+    const childWhere = sql`${field.drizzleColumn!} IN (${parentKeys})`;
+    cascadeDeletes(childMeta, childWhere, ops);
+    ops.push({ op: (db) => db.delete(childMeta.table).where(childWhere), model: childMeta.concreteModel });
   }
-  return true;
 }
 
 export async function deleteQuerySet(qs: AnyQuerySet): Promise<[number, Record<string, number>]> {
@@ -355,13 +370,7 @@ export async function deleteQuerySet(qs: AnyQuerySet): Promise<[number, Record<s
     const where = writeCondition(qs);
     if (where === NOTHING) return [0, {}];
     const ops: Array<{ op: Op; model: AnyModelClass }> = [];
-    for (const relation of candidateRelations(meta)) {
-      const field = relation.remoteField!;
-      if (field.onDelete?.name !== 'CASCADE') continue;
-      const childMeta = metaOf(field.model);
-      const parentIds = sql`SELECT ${meta.table[field.targetField!.attname as never]} FROM ${meta.table}${where ? sql` WHERE ${where}` : sql``}`;
-      ops.push({ op: (db) => db.delete(childMeta.table).where(sql`${field.drizzleColumn!} IN (${parentIds})`), model: field.model });
-    }
+    cascadeDeletes(meta, where, ops);
     ops.push({ op: (db) => { const q = db.delete(meta.table); return where ? q.where(where) : q; }, model: meta.concreteModel });
     const results = await runOps(connection, ops.map((o) => o.op));
     const counts: Record<string, number> = {};

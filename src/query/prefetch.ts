@@ -11,6 +11,7 @@ import { FieldError } from '../core/errors.js';
 import type { AnyModelClass, Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
+import { batches } from './batching.js';
 import { F } from './expressions.js';
 import { Prefetch, PrefetchSpec } from './prefetch-spec.js';
 import type { QuerySet } from './queryset.js';
@@ -22,6 +23,14 @@ const PREFETCH_VALUE = '_prefetchRelatedVal';
 function baseQueryset(model: AnyModelClass, given: unknown): QuerySet<unknown, unknown> {
   if (given) return given as QuerySet<unknown, unknown>;
   return (model._meta.model.objects as { getQueryset(): QuerySet<unknown, unknown> }).getQueryset();
+}
+
+/** One query per batch of ids (one query unless there are more than 30,000). */
+async function inBatches(ids: readonly unknown[], query: (batch: unknown[]) => PromiseLike<unknown[]>): Promise<Instance[]> {
+  if (ids.length === 0) return [];
+  const rows: Instance[] = [];
+  for (const batch of batches(ids)) rows.push(...((await query(batch)) as Instance[]));
+  return rows;
 }
 
 /** Loads one relation for `instances` (one query) and returns the related objects found. */
@@ -41,7 +50,7 @@ async function prefetchOne(instances: Instance[], name: string, queryset: unknow
   if (field.isForwardSingle) {
     const target = field.targetField!;
     const ids = [...new Set(instances.map((o) => o[field.attname]).filter((v) => v !== null && v !== undefined))];
-    const rows = ids.length === 0 ? [] : ((await qs.filter({ [`${target.name}__in`]: ids })) as Instance[]);
+    const rows = await inBatches(ids, (batch) => qs.filter({ [`${target.name}__in`]: batch }));
     const byKey = new Map(rows.map((row) => [row[target.attname], row]));
     for (const obj of instances) {
       const value = byKey.get(obj[field.attname]) ?? null;
@@ -54,7 +63,7 @@ async function prefetchOne(instances: Instance[], name: string, queryset: unknow
     const remote = field.remoteField!;
     const keyName = remote.targetField!.attname;
     const ids = [...new Set(instances.map((o) => o[keyName]))];
-    const rows = (await qs.filter({ [`${remote.name}__in`]: ids })) as Instance[];
+    const rows = await inBatches(ids, (batch) => qs.filter({ [`${remote.name}__in`]: batch }));
     const groups = new Map<unknown, Instance[]>();
     for (const row of rows) {
       const key = row[remote.attname];
@@ -77,7 +86,7 @@ async function prefetchOne(instances: Instance[], name: string, queryset: unknow
   const forward = field.kind === 'manyToMany' ? field : field.remoteField!;
   const queryName = field.kind === 'manyToMany' ? forward.remoteField!.name : forward.name;
   const ids = [...new Set(instances.map((o) => o[meta.pk.attname]))];
-  const rows = (await qs.filter({ [`${queryName}__in`]: ids }).annotate({ [PREFETCH_VALUE]: F(queryName) })) as unknown as Instance[];
+  const rows = await inBatches(ids, (batch) => qs.filter({ [`${queryName}__in`]: batch }).annotate({ [PREFETCH_VALUE]: F(queryName) }));
   const groups = new Map<unknown, Instance[]>();
   for (const row of rows) {
     const key = row[PREFETCH_VALUE];

@@ -26,6 +26,13 @@ type AnyQuerySet = QuerySet<unknown, unknown>;
 
 const MAX_PARAMS = 65_535;
 
+/** Rows a write touched, whatever the driver's result shape (`rowCount`, `affectedRows`, rows). */
+export function affectedRows(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  const r = result as { rowCount?: number | null; affectedRows?: number } | null;
+  return r?.rowCount ?? r?.affectedRows ?? 0;
+}
+
 function construct(qs: AnyQuerySet, values: Record<string, unknown>): Instance {
   const Model = qs.model as new (values: Record<string, unknown>) => Instance;
   return new Model(values);
@@ -145,14 +152,22 @@ export async function update(qs: AnyQuerySet, values: Record<string, unknown>): 
   const session = activeSession();
   if (session) await session.beforeQuery();
   const connection = getConnection(qs.db);
+  if (!session) {
+    // the driver's row count answers; RETURNING is only needed to refresh a session's instances
+    const result = await connection.run((db) => {
+      const q = db.update(meta.table).set(set as never);
+      return where ? q.where(where) : q;
+    });
+    return affectedRows(result);
+  }
   const pkColumn = meta.pk.drizzleColumn!;
   const returning: Record<string, unknown> = { pk: pkColumn };
-  if (session) for (const attname of Object.keys(set)) returning[attname] = (meta.table as unknown as Record<string, unknown>)[attname];
+  for (const attname of Object.keys(set)) returning[attname] = (meta.table as unknown as Record<string, unknown>)[attname];
   const rows = (await connection.run((db) => {
     const q = db.update(meta.table).set(set as never);
     return (where ? q.where(where) : q).returning(returning as never);
   })) as Record<string, unknown>[];
-  if (session) {
+  {
     // Keep the identity map up to date (the session's RETURNING-based refresh).
     for (const row of rows) {
       const instance = session.identityLookup(meta.model, row['pk']) as Instance | undefined;

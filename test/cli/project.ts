@@ -28,7 +28,7 @@ export interface RunOptions {
 /** Runs `djazzle …args` as a user would, in `cwd`. */
 export function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: '1', ...options.env };
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
     for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
     delete env['NODE_OPTIONS'];
     const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -75,7 +75,10 @@ export function modelsSource(version: 1 | 2): string {
     ? "headline: varchar('headline', { length: 100 }).notNull(),"
     : "title: varchar('title', { length: 100 }).notNull(),\n  subtitle: varchar('subtitle', { length: 100 }),";
   return `import { integer, pgTable, serial, timestamp, varchar } from 'drizzle-orm/pg-core';
-import { CASCADE, defineApp, ForeignKey, ManyToMany, Model, SET_NULL } from 'djazzle';
+import { CASCADE, defineApp, ForeignKey, Manager, ManyToMany, Model, SET_NULL } from 'djazzle';
+import { preSave } from 'djazzle/signals';
+
+if (process.env['DJAZZLE_TEST_SIGNALS']) preSave.connect(({ sender, raw }) => void console.log(\`preSave \${sender._meta.label} raw=\${raw}\`));
 
 export const reporters = pgTable('news_reporter', {
   id: serial('id').primaryKey(),
@@ -101,7 +104,17 @@ export const sponsors = pgTable('shop_sponsor', {
 });
 
 export class Reporter extends Model(reporters, { app: 'news' }) {}
-export class Publication extends Model(publications, { app: 'news', meta: { ordering: ['title'] } }) {}
+// Natural keys: Django's get_by_natural_key() / natural_key().
+class PublicationManager extends Manager<Publication> {
+  getByNaturalKey(title: string) {
+    return this.get({ title });
+  }
+}
+export class Publication extends Model(publications, { app: 'news', meta: { ordering: ['title'] }, manager: new PublicationManager() }) {
+  naturalKey() {
+    return [this.title];
+  }
+}
 export class Sponsor extends Model(sponsors, { app: 'shop', fields: { founder: ForeignKey(() => Reporter, { onDelete: SET_NULL, relatedName: 'sponsors' }) } }) {}
 export class Article extends Model(articles, {
   app: 'news',
@@ -118,11 +131,46 @@ export const shop = defineApp('shop', { models: [Sponsor], migrations: './shop/m
 }
 
 export const CONFIG = `import { defineConfig } from 'djazzle';
+import { contenttypesApp, memoryCacheBackend } from 'djazzle/contenttypes';
 import { news, shop } from './models.js';
 
 export default defineConfig({
   databases: { default: 'file:./.djazzle/db' },
-  installedApps: [news, shop],
+  installedApps: [news, shop, contenttypesApp],
+  contentTypes: { cache: memoryCacheBackend(), ttl: 600 },
   fixtureDirs: ['./fixtures'],
 });
 `;
+
+/** Starts a long-running `djazzle …args` (runserver); resolves once `ready` matches its output. */
+export function startCli(args: readonly string[], options: RunOptions & { ready: RegExp }): Promise<{ match: RegExpMatchArray; stop(): Promise<CliResult> }> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+    delete env['NODE_OPTIONS'];
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    const closed = new Promise<CliResult>((done) => child.on('close', (code) => done({ code: code ?? -1, stdout, stderr })));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`djazzle ${args.join(' ')} did not start\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 90_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = options.ready.exec(stdout);
+      if (match && !started) {
+        started = true;
+        clearTimeout(timer);
+        resolve({ match, stop: () => (child.kill('SIGINT'), closed) });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void closed.then((result) => {
+      if (!started) {
+        clearTimeout(timer);
+        reject(new Error(`djazzle ${args.join(' ')} exited with ${result.code}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }
+    });
+  });
+}

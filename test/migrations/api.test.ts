@@ -112,7 +112,7 @@ describe('makeMigrations', () => {
       op.name = 'Label';
       op.table.name = 'miga_label';
     });
-    const [{ migration }] = (await makeMigrations({ migrations: history, installed: INSTALLED })).migrations as [{ migration: Migration }];
+    const { migration } = (await makeMigrations({ migrations: history, installed: INSTALLED })).migrations[0]!;
     expect(migration.operations.map((op) => op.type)).toEqual(['RenameModel', 'AlterModelTable']);
     expect(migration.operations[1]).toMatchObject({ sql: ['ALTER TABLE "miga_label" RENAME TO "miga_tag";'], reverseSql: ['ALTER TABLE "miga_tag" RENAME TO "miga_label";'] });
   });

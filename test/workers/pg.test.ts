@@ -1,6 +1,7 @@
 /** The shared suite on the `pg` driver, inside workerd, against the harness the global setup started. */
 import { describe, inject, test } from 'vitest';
 import { connect } from 'djazzle';
+import 'djazzle/drivers/pg'; // the Worker entry leaves node-postgres out unless asked for
 import { isSkipped } from '../harness/descriptor.js';
 import { sharedSuite } from '../shared/index.js';
 

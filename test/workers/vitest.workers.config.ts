@@ -32,7 +32,7 @@ export default defineConfig({
   test: {
     name: 'workerd',
     include: ['test/workers/**/*.test.ts'],
-    globalSetup: [here('./global-setup.ts')],
+    globalSetup: [here('./global-setup.ts'), here('./worker-setup.ts')],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -65,8 +65,12 @@ export interface QueueBatchLike {
   readonly messages: ReadonlyArray<{ readonly body: unknown; ack(): void; retry(options?: { delaySeconds?: number }): void }>;
 }
 
-/** A queue consumer: delivers the events of the batch; acks what is done, retries the rest. */
-export async function consumeQueueBatch(batch: QueueBatchLike, options: Omit<DeliveryOptions, 'using'> = {}): Promise<void> {
+/**
+ * A queue consumer: delivers the events of the batch; acks what is done, retries the rest.
+ * `using` names the connection to deliver on, whatever alias the producer wrote in the message
+ * (a Worker's consumer opens its own connection; the producer's was per request).
+ */
+export async function consumeQueueBatch(batch: QueueBatchLike, options: DeliveryOptions = {}): Promise<void> {
   for (const message of batch.messages) {
     const body = message.body as { id?: string; using?: string };
     if (!body?.id) {
@@ -74,7 +78,7 @@ export async function consumeQueueBatch(batch: QueueBatchLike, options: Omit<Del
       continue;
     }
     try {
-      const report = await deliver([body.id], { ...options, using: body.using });
+      const report = await deliver([body.id], { ...options, using: options.using ?? body.using });
       if (report.retried > 0) message.retry();
       else message.ack();
     } catch {
