@@ -224,3 +224,24 @@ describe('spanning relations', () => {
     expect(two.match(/join "catalog_part"/gi)?.length).toBe(2);
   });
 });
+
+describe('join promotion and trimming', () => {
+  it('ANDed filter joins are INNER; under OR they are LEFT, so rows without a match still qualify', async () => {
+    await Owner.objects.create({ name: 'Empty' });
+    expect(Item.objects.filter({ owner__name: 'Acme' }).toSQL().sql).toMatch(/inner join "catalog_owner"/);
+    const either = await Owner.objects.filter(Q({ item__name: '50% off' }).or({ name: 'Empty' })).orderBy('name');
+    expect(either.map((o) => o.name)).toEqual(['Acme', 'Empty']);
+    expect(Owner.objects.filter(Q({ item__name: 'x' }).or({ name: 'y' })).toSQL().sql).toMatch(/left join "catalog_item"/);
+  });
+
+  it('isnull on a reverse relation finds rows without related rows', async () => {
+    await Owner.objects.create({ name: 'Empty' });
+    expect((await Owner.objects.filter({ item__isnull: true })).map((o) => o.name)).toEqual(['Empty']);
+    expect((await Item.objects.filter({ owner__isnull: true })).map((i) => i.name)).toEqual(['Plain']);
+  });
+
+  it('a path ending at the key the relation points at needs no join to the far table', () => {
+    expect(Item.objects.filter({ owner__id: 1 }).toSQL().sql).not.toMatch(/join/);
+    expect(Item.objects.filter({ owner__pk__in: [1, 2] }).values('owner__id').toSQL().sql).not.toMatch(/join/);
+  });
+});

@@ -211,3 +211,12 @@ describe('many-to-many managers', () => {
     await expect(members.add(await Person.objects.create({ name: 'Eve' }))).rejects.toThrow(/null value in column "invited"/);
   });
 });
+
+describe('many-to-many join trimming', () => {
+  it('filtering on the far key joins the through table only', async () => {
+    const { sql } = Book.objects.filter({ tags__id__in: [fantasy.id] }).toSQL();
+    expect(sql).toMatch(/join "rel_book_tags"/);
+    expect(sql).not.toMatch(/join "rel_tag"/);
+    expect((await Book.objects.filter({ tags__id: humour.id })).map((b) => b.title)).toEqual(['The Colour of Magic']);
+  });
+});

@@ -14,7 +14,8 @@ import '../query/model-port.js';
 
 export { ContentType, contentTypeTable, contenttypesApp } from './models.js';
 export { ContentTypeManager } from './manager.js';
-export { GenericForeignKey, GenericRelation, type GenericRelationOptions } from './fields.js';
+export { GenericForeignKey } from './generic-foreign-key.js';
+export { GenericRelation, type GenericRelationOptions } from './generic-relation.js';
 export { GenericRelatedObjectManager } from './related-manager.js';
 export { createContentTypes, removeStaleContentTypes, createContentTypesAfterMigrate, type RemoveStaleContentTypesOptions } from './management.js';
 export { configureContentTypeCache, contentTypeCacheConfig, DEFAULT_TTL, type ContentTypeCacheOptions } from './cache.js';

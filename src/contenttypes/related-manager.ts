@@ -25,7 +25,7 @@ import { evictContentType } from './cache.js';
 import { ContentType } from './models.js';
 import { cacheTarget, contentTypeSubquery, type Instance, isMissingContentType, restrictionMeta } from './shared.js';
 
-/** What a GenericRelation knows once resolved (filled in by `fields.ts`). */
+/** What a GenericRelation knows once resolved (filled in by `generic-relation.ts`). */
 export interface GenericRelationInfo {
   readonly field: Field;
   readonly model: AnyModelClass;

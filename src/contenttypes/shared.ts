@@ -49,6 +49,24 @@ export function isMissingContentType(error: unknown): boolean {
   return `${error.detail ?? ''} ${error.message}`.includes('django_content_type');
 }
 
+// ---- argument checks of the field specs ----------------------------------------------------------
+
+export function shown(value: unknown): string {
+  if (value !== null && typeof value === 'object') return `"${String(value)}"`;
+  return typeof value === 'string' ? `"${value}"` : String(value);
+}
+
+export function requireName(value: unknown, what: string, where: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${where}: ${what} must be a field name (a non-empty string), not ${shown(value)}.`);
+  return value;
+}
+
+export function checkOptions(options: unknown, allowed: readonly string[], where: string): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object.`);
+  const unknown = Object.keys(options).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw new TypeError(`${where} got unknown option(s): ${unknown.join(', ')}. Valid options: ${allowed.join(', ')}.`);
+}
+
 // ---- a generic foreign key's cache on an instance -----------------------------------------------
 
 /** The content type id the cached object was cached for (Django compares it on every read). */

@@ -102,6 +102,16 @@ export class Compiler implements CompileContext {
   readonly #usedTables = new Set<PgTable>();
   /** Joins a `filter()` call may reuse (`null`: any, outside filters). */
   #reuse: Set<Join> | null = null;
+  /**
+   * Django's join promotion: inside a filter, joins ANDed with the rest are INNER (a row without
+   * a match cannot satisfy the condition anyway); under OR, a negation or `isnull`, they are LEFT.
+   */
+  #promote = false;
+
+  /** Whether a join on a nullable or many-valued path must be LEFT here. */
+  get #outer(): boolean {
+    return this.#reuse === null || this.#promote;
+  }
 
   constructor(meta: Options, options: { outer?: Compiler; seq?: { n: number }; rootAlias?: boolean } = {}) {
     this.meta = meta;
@@ -162,25 +172,70 @@ export class Compiler implements CompileContext {
       const farName = field.kind === 'manyToMany' ? targetName : sourceName;
       const near = throughMeta.getField(nearName);
       const far = throughMeta.getField(farName);
-      const throughRef = this.#newRef(throughMeta);
-      const throughJoin: Join = {
-        key: `${key}|through`,
-        ref: throughRef,
-        on: sql`${col(throughRef, near)} = ${col(parent, near.targetField!)}`,
-        type: 'left',
-        multi: true,
-        nullable: true,
-      };
-      this.joins.push(throughJoin);
-      this.#reuse?.add(throughJoin);
+      const throughRef = this.#joinThrough(parent, field, key, near);
       on = sql`${col(ref, far.targetField!)} = ${col(throughRef, far)}`;
       multi = true;
       nullable = true;
     }
-    const join: Join = { key, ref, on, type: nullable ? 'left' : 'inner', multi, nullable };
+    const join: Join = { key, ref, on, type: nullable && this.#outer ? 'left' : 'inner', multi, nullable };
     this.joins.push(join);
     this.#reuse?.add(join);
     return { ref, nullable };
+  }
+
+  /** The many-to-many parts of a join: the through table's near and far foreign keys. */
+  #m2mSides(field: Field): { through: Options; near: Field; far: Field } {
+    const forward = field.kind === 'manyToMany' ? field : field.remoteField!;
+    const through = forward.through._meta as Options;
+    const [sourceName, targetName] = forward.throughFields!;
+    const near = through.getField(field.kind === 'manyToMany' ? sourceName : targetName);
+    const far = through.getField(field.kind === 'manyToMany' ? targetName : sourceName);
+    return { through, near, far };
+  }
+
+  /** Joins (or reuses) the through table of a many-to-many hop. */
+  #joinThrough(parent: TableRef, field: Field, key: string, near: Field): TableRef {
+    const throughKey = `${key}|through`;
+    const reusable = this.joins.filter((j) => j.key === throughKey && (this.#reuse === null || this.#reuse.has(j)));
+    const existing = reusable[reusable.length - 1];
+    if (existing) return existing.ref;
+    const throughRef = this.#newRef(this.#m2mSides(field).through);
+    const join: Join = {
+      key: throughKey,
+      ref: throughRef,
+      on: sql`${col(throughRef, near)} = ${col(parent, near.targetField!)}`,
+      type: this.#outer ? 'left' : 'inner',
+      multi: true,
+      nullable: true,
+    };
+    this.joins.push(join);
+    this.#reuse?.add(join);
+    return throughRef;
+  }
+
+  /**
+   * Django's `trim_joins`: a path that ends at the key the last relation points at needs no join
+   * to the far table: `reporter__id` is `reporter_id`, `publications__id` is the through table's
+   * `publication_id`.
+   */
+  #followTrimmed(hops: readonly Hop[], field: Field): { ref: TableRef; field: Field; nullable: boolean } {
+    const last = hops[hops.length - 1];
+    if (last && !last.field.hooks) {
+      if (last.field.isForwardSingle && last.field.targetField === field) {
+        const { ref, nullable } = this.#follow(hops.slice(0, -1), this.root, false);
+        return { ref, field: last.field, nullable: nullable || last.field.null };
+      }
+      if (last.field.manyToMany) {
+        const { near, far } = this.#m2mSides(last.field);
+        if (far.targetField === field) {
+          const { ref: parent } = this.#follow(hops.slice(0, -1), this.root, false);
+          const key = `${parent.name}|${last.field.model._meta.label}.${last.field.name}|${last.field.kind}`;
+          return { ref: this.#joinThrough(parent, last.field, key, near), field: far, nullable: true };
+        }
+      }
+    }
+    const { ref, nullable } = this.#follow(hops, this.root, false);
+    return { ref, field, nullable: nullable || field.null };
   }
 
   /** Splits `reporter__articles__headline__icontains` into relation hops, the final field and lookups. */
@@ -238,8 +293,8 @@ export class Compiler implements CompileContext {
   resolvePath(path: string): PathEnd {
     const parts = path.split('__');
     const { hops, field, rest } = this.#walk(parts, this.meta);
-    const { ref, nullable } = this.#follow(hops, this.root, false);
-    return { ref, field, nullable: nullable || field.null, rest };
+    const end = this.#followTrimmed(hops, field);
+    return { ...end, rest };
   }
 
   resolveRef(name: string): ResolvedRef {
@@ -276,13 +331,19 @@ export class Compiler implements CompileContext {
 
   compileNode(node: QNode, parity: boolean): Condition {
     const childParity = parity !== node.negated;
-    const conditions: Condition[] = node.children.map((child) => {
-      if (child instanceof QNode) return this.compileNode(child, childParity);
-      if (child instanceof Expression) return child.compile(this);
-      return this.#compileLeaf(child[0], child[1], childParity);
-    });
-    const combined = combine(conditions, node.connector);
-    return node.negated ? negate(combined) : combined;
+    const saved = this.#promote;
+    if ((node.connector === 'OR' && node.children.length > 1) || node.negated) this.#promote = true;
+    try {
+      const conditions: Condition[] = node.children.map((child) => {
+        if (child instanceof QNode) return this.compileNode(child, childParity);
+        if (child instanceof Expression) return child.compile(this);
+        return this.#compileLeaf(child[0], child[1], childParity);
+      });
+      const combined = combine(conditions, node.connector);
+      return node.negated ? negate(combined) : combined;
+    } finally {
+      this.#promote = saved;
+    }
   }
 
   compileCondition(condition: unknown): SQL {
@@ -308,8 +369,17 @@ export class Compiler implements CompileContext {
     const { hops, field, rest } = this.#walk(parts, this.meta);
     const multiAt = negated ? hops.findIndex((h) => h.field.isMultiValued) : -1;
     if (multiAt >= 0) return this.#splitExclude(hops, multiAt, parts, value);
-    const { ref, nullable } = this.#follow(hops, this.root, false);
-    return this.#lookupOn(ref, field, rest, value, nullable || field.null, negated, key);
+    // `isnull: true` and `= NULL` look for rows without a match: the joins must be LEFT
+    const lookup = rest[rest.length - 1];
+    const wantsNull = (lookup === 'isnull' && value === true) || ((lookup === undefined || lookup === 'exact') && (value === null || value === undefined));
+    const saved = this.#promote;
+    if (wantsNull) this.#promote = true;
+    try {
+      const end = this.#followTrimmed(hops, field);
+      return this.#lookupOn(end.ref, end.field, rest, value, end.nullable, negated, key);
+    } finally {
+      this.#promote = saved;
+    }
   }
 
   #lookupOn(ref: TableRef, field: Field, rest: string[], value: unknown, nullable: boolean, negated: boolean, path: string): Condition {
