@@ -220,3 +220,20 @@ describe('many-to-many join trimming', () => {
     expect((await Book.objects.filter({ tags__id: humour.id })).map((b) => b.title)).toEqual(['The Colour of Magic']);
   });
 });
+
+describe('prefetch inside a session', () => {
+  it('a related object shared by several rows (one identity-mapped instance) lands in every group', async () => {
+    await db.session(async () => {
+      const books = await expectNumQueries(2, () => Book.objects.prefetchRelated('tags').orderBy('title'));
+      const tagsOf = await Promise.all(books.map(async (b) => [b.title, (await b.tags.all()).map((t) => t.name)]));
+      expect(tagsOf).toEqual([
+        ['Anonymous', []],
+        ['The Colour of Magic', ['fantasy', 'humour']],
+        ['The Hobbit', ['fantasy']],
+        ['The Lord of the Rings', ['fantasy']],
+      ]);
+      const fantasyTags = await Promise.all(books.slice(1).map(async (b) => (await b.tags.all())[0]));
+      expect(new Set(fantasyTags).size).toBe(1); // one instance per (model, pk)
+    });
+  });
+});

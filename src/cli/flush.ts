@@ -3,11 +3,11 @@
  * `django_migrations`), restarts their sequences, then sends `postMigrate` as Django does (so
  * content types are created again). It never prompts: it is Django's `flush --no-input`.
  */
-import { sql } from 'drizzle-orm';
+import { getTableName, sql } from 'drizzle-orm';
 import { quoteIdent } from '../db/ddl.js';
 import { MigrationGraph } from '../migrations/graph.js';
 import { migratedApps } from '../migrations/migrated-apps.js';
-import { managedModels } from '../migrations/model-state.js';
+import { appTables, managedModels } from '../migrations/model-state.js';
 import { MigrationRecorder } from '../migrations/recorder.js';
 import { apps as registry } from '../models/registry.js';
 import { postMigrate } from '../signals/builtins.js';
@@ -23,7 +23,7 @@ export const flush: Command = {
   async run(ctx, { values }) {
     const config = await ctx.config();
     const connection = await ctx.connection(str(values['database']) ?? 'default');
-    const names = [...new Set(config.labels.flatMap((label) => managedModels(label).map((meta) => meta.dbTable)))];
+    const names = [...new Set(config.labels.flatMap((label) => [...managedModels(label).map((meta) => meta.dbTable), ...appTables(label).map((t) => getTableName(t))]))];
     const existing: string[] = [];
     for (const name of names) {
       const [row] = await connection.execute(sql`SELECT to_regclass(${quoteIdent(name)})::text AS t`);

@@ -53,10 +53,24 @@ const DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const TIME = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,9}))?)?$/;
 
 function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return utc(year, month + 1, 0).getUTCDate();
 }
 
 /** An ISO 8601 datetime as a UTC `Date`, or `null` when the parts are out of range. */
+/** A UTC date from its parts (`Date.UTC` would read years below 100 as 19xx). */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  return date;
+}
+
+/** Python's `datetime` range (years 1 to 9999), which PostgreSQL holds too. */
+function inRange(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
+}
+
 function parseDatetime(match: RegExpExecArray): Date | null {
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', tz] = match;
   const year = Number(y);
@@ -65,7 +79,7 @@ function parseDatetime(match: RegExpExecArray): Date | null {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
   let offset = 0;
   if (tz && tz.toUpperCase() !== 'Z') {
     const sign = tz.startsWith('-') ? -1 : 1;
@@ -76,15 +90,15 @@ function parseDatetime(match: RegExpExecArray): Date | null {
     offset = sign * (oh * 60 + om);
   }
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const date = new Date(utc(year, month, day, hour, minute, second, ms).getTime() - offset * 60_000);
+  return inRange(date) ? date : null;
 }
 
 function datetimeParser(column: PgColumn): (value: unknown) => Parsed {
   const stringMode = column.columnType === 'PgTimestampString';
   return (value) => {
     if (value instanceof Date) {
-      if (Number.isNaN(value.getTime())) return { error: messages.datetime('Invalid Date') };
+      if (!inRange(value)) return { error: messages.invalidDatetime(value) };
       return { value: stringMode ? value.toISOString() : value };
     }
     if (typeof value !== 'string') return { error: messages.datetime(value) };
@@ -102,7 +116,7 @@ function dateParser(column: PgColumn): (value: unknown) => Parsed {
   return (value) => {
     let iso: string;
     if (value instanceof Date) {
-      if (Number.isNaN(value.getTime())) return { error: messages.date('Invalid Date') };
+      if (!inRange(value)) return { error: messages.invalidDate(value) };
       iso = value.toISOString().slice(0, 10);
     } else {
       if (typeof value !== 'string') return { error: messages.date(value) };
@@ -112,7 +126,7 @@ function dateParser(column: PgColumn): (value: unknown) => Parsed {
       const year = Number(y);
       const month = Number(mo);
       const day = Number(d);
-      if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return { error: messages.invalidDate(value) };
+      if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return { error: messages.invalidDate(value) };
       iso = `${y}-${mo!.padStart(2, '0')}-${d!.padStart(2, '0')}`;
     }
     return { value: stringMode ? iso : new Date(`${iso}T00:00:00Z`) };
@@ -207,8 +221,25 @@ function drizzleSchema(field: Field, column: PgColumn): Schema {
   return (schema.type === 'nullable' ? (schema as unknown as { wrapped: Schema }).wrapped : schema) as Schema;
 }
 
+/** Whether a string (or a string inside a JSON value or an array) holds U+0000, which PostgreSQL text cannot. */
+export function hasNullCharacter(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNullCharacter);
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNullCharacter(item));
+  return false;
+}
+
+/** Django's `ProhibitNullCharactersValidator`, for text, JSON and array columns. */
+const noNullCharacters = v.check((value: unknown) => !hasNullCharacter(value), messages.nullCharacters());
+
 /** The valibot schema that converts a value to the field's JavaScript type (Django's `to_python`). */
 export function typeSchema(field: Field): Schema {
+  const schema = columnSchema(field);
+  const dataType = field.drizzleColumn?.dataType;
+  return dataType === 'string' || dataType === 'json' || dataType === 'array' ? (v.pipe(schema, noNullCharacters) as Schema) : schema;
+}
+
+function columnSchema(field: Field): Schema {
   const column = field.drizzleColumn;
   if (!column) return v.unknown() as Schema;
   switch (column.dataType) {
@@ -276,6 +307,7 @@ const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
  * related primary key. Answers Django's message when the text is not a value of the field.
  */
 export function parseText(field: Field, text: string): Parsed {
+  if (text.includes('\u0000')) return { error: messages.nullCharacters() };
   const target = field.isReverse || field.manyToMany ? (field.relatedModel._meta as { pk: Field }).pk : field;
   const dataType = target.drizzleColumn?.dataType;
   let candidate: unknown = text;

@@ -72,6 +72,7 @@ export const messages = {
   invalidDate: (value: unknown) => `“${pyStr(value)}” value has the correct format (YYYY-MM-DD) but it is an invalid date.`,
   uuid: (value: unknown) => `“${pyStr(value)}” is not a valid UUID.`,
   string: () => 'Not a valid string.',
+  nullCharacters: () => 'Null characters are not allowed.',
   json: () => 'Value must be valid JSON.',
   list: () => 'Expected a list of items.',
   invalid: () => 'Enter a valid value.',

@@ -152,7 +152,7 @@ export function searchLookups(model: AnyModelClass, searchFields: readonly strin
   });
 }
 
-function positive(name: string, label: string, raw: string | null): number | undefined {
+function positive(label: string, raw: string | null): number | undefined {
   if (raw === null) return undefined;
   if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw badRequest(`Invalid ${label} '${raw}': a positive integer is required.`);
   return Number(raw);
@@ -175,6 +175,7 @@ export function readListParams(url: URL, config: ListConfig): ListParams {
     const filter = config.filters.get(name);
     if (!filter) throw badRequest(`Unknown filter '${name}'. Allowed filters: ${list(config.filters.keys())}.`);
     const text = query.getAll(name).at(-1)!;
+    if (text.includes('\u0000')) throw new HttpError(400, { errors: { [name]: [messages.nullCharacters()] } });
     const key = filter.chain.length === 1 && filter.chain[0] === 'exact' ? filter.target.path : `${filter.target.path}__${filter.chain.join('__')}`;
     filters[key] = filterValue(filter, name, text);
     distinct ||= filter.target.multiValued;
@@ -194,6 +195,7 @@ export function readListParams(url: URL, config: ListConfig): ListParams {
   const search: QNode[] = [];
   const searchText = query.get('search');
   if (searchText !== null) {
+    if (searchText.includes('\u0000')) throw new HttpError(400, { errors: { search: [messages.nullCharacters()] } });
     if (config.search.length === 0) throw badRequest(`Unknown filter 'search'. Allowed filters: ${list(config.filters.keys())}.`);
     for (const term of searchText.split(/\s+/).filter(Boolean).slice(0, 20)) {
       search.push(config.search.map(({ lookup }) => Q({ [lookup]: term })).reduce((a, b) => a.or(b)));
@@ -201,7 +203,7 @@ export function readListParams(url: URL, config: ListConfig): ListParams {
     if (search.length > 0) distinct ||= config.search.some((s) => s.multiValued);
   }
 
-  const page = positive('page', 'page', query.get('page')) ?? 1;
-  const pageSize = Math.min(positive('pageSize', 'page size', query.get('pageSize')) ?? config.pageSize, config.maxPageSize);
+  const page = positive('page', query.get('page')) ?? 1;
+  const pageSize = Math.min(positive('page size', query.get('pageSize')) ?? config.pageSize, config.maxPageSize);
   return { filters, ordering, search, distinct, page, pageSize };
 }

@@ -103,6 +103,8 @@ function listConfig(model: AnyModelClass, options: ModelRoutesOptions<unknown>):
   };
 }
 
+const firstLine = (text: string) => text.split('\n', 1)[0]!;
+
 /** `url` with `page` set (removed for page 1, as Django REST framework links). */
 function pageLink(url: URL, page: number): string {
   const next = new URL(url);
@@ -175,7 +177,11 @@ export function modelRoutes<M extends abstract new (...args: any) => any>(model:
   const limit = bodyLimit({ maxSize: maxBodySize, onError: (c) => c.json({ detail: `Request body too large (the limit is ${maxBodySize} bytes).` }, 413) });
 
   const app = new Hono();
-  app.onError(errorHandler);
+  // A value the database refuses (SQLSTATE class 22: a regular expression, a number or date out of
+  // its range) is the request's fault: 400, with PostgreSQL's message (no SQL, no parameters).
+  app.onError((error, c) =>
+    error instanceof DatabaseError && error.code?.startsWith('22') ? c.json({ detail: `Invalid value: ${firstLine(error.message)}` }, 400) : errorHandler(error, c),
+  );
   app.notFound((c) => c.json(NOT_FOUND, 404));
 
   app.get('/', async (c) => {
@@ -186,19 +192,10 @@ export function modelRoutes<M extends abstract new (...args: any) => any>(model:
     const ordering = params.ordering && params.ordering.length > 0 ? params.ordering : [...(options.defaultOrdering ?? meta.ordering)];
     if (!ordering.some((term) => ['pk', '-pk', meta.pk.name, `-${meta.pk.name}`].includes(term))) ordering.push('pk');
     qs = qs.orderBy(...(ordering as never[]));
-    let count: number;
-    let results: I[];
-    try {
-      count = await qs.count();
-      const pages = Math.max(1, Math.ceil(count / params.pageSize));
-      if (params.page > pages) throw new HttpError(404, { detail: 'Invalid page.' });
-      results = await qs.slice((params.page - 1) * params.pageSize, params.page * params.pageSize);
-    } catch (error) {
-      // a value the database refuses (SQLSTATE class 22: a regular expression, a number out of range)
-      if (error instanceof DatabaseError && error.code?.startsWith('22')) throw badRequest('Invalid filter value.');
-      throw error;
-    }
+    const count = await qs.count();
     const pages = Math.max(1, Math.ceil(count / params.pageSize));
+    if (params.page > pages) throw new HttpError(404, { detail: 'Invalid page.' });
+    const results = await qs.slice((params.page - 1) * params.pageSize, params.page * params.pageSize);
     return c.json({
       count,
       next: params.page < pages ? pageLink(url, params.page + 1) : null,

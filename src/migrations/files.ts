@@ -6,6 +6,8 @@
  *
  * A migration file is `NNNN_name.ts` (or `.js`, `.mts`, `.mjs`) whose default export is the
  * migration; `index.ts` lists them all for bundling and is rewritten by `makemigrations`.
+ * Importing `.ts` files needs a TypeScript loader: the `djazzle` command registers tsx's; in your
+ * own scripts run Node with `--import tsx` (or use a bundler), or import the folders' `index.ts`.
  */
 import { BadMigrationError } from './errors.js';
 import { normalizeMigrations, type Migration } from './migration.js';

@@ -29,7 +29,7 @@ export { migrationPlan, type PlanStep } from './plan.js';
 export { MigrationRecorder, MIGRATIONS_TABLE } from './recorder.js';
 export { buildHistoricalModels, type HistoricalApps } from './historical.js';
 export { parseRename } from './autodetector.js';
-export { appModelState, managedModels } from './model-state.js';
+export { appModelState, appTables, managedModels } from './model-state.js';
 export { loadKit, type Kit } from './kit.js';
 export { migratedApps, type MigratedApps } from './migrated-apps.js';
 export {

@@ -3,9 +3,13 @@
  * drizzle-kit sees them (`generateDrizzleJson`), plus what djazzle adds to the Drizzle tables:
  * foreign keys of relations declared with `ForeignKey()` (not `.references()`), the junction tables
  * of many-to-many fields, `uniqueTogether`, Meta `constraints`, and `unique` / `dbIndex` field options.
+ *
+ * An app may also own plain Drizzle tables that have no model (an outbox, a cache table):
+ * `defineApp('outbox', { models: [], tables: [signalEvents] })`; they are migrated like models'
+ * tables (in the state under the table's name in PascalCase).
  */
-import { getTableColumns, getTableName } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { getTableColumns, getTableName, is } from 'drizzle-orm';
+import { PgTable, type PgColumn } from 'drizzle-orm/pg-core';
 import type { Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { apps as registry } from '../models/registry.js';
@@ -14,7 +18,9 @@ import { emptyAppState, tableKey } from './state.js';
 import type { AppState, KitEnum, KitTable, ProjectState } from './types.js';
 
 interface Source {
-  meta: Options;
+  /** The model's `_meta`; absent for a table an app owns without a model. */
+  meta: Options | undefined;
+  name: string;
   table: PgTable;
   extraForeignKeys: ReadonlyArray<{ columns: readonly string[]; refTable: string; refColumns: readonly string[]; onDelete?: string }>;
 }
@@ -28,6 +34,15 @@ export function managedModels(label: string): Options[] {
     .filter((meta) => meta.appLabel === label && !meta.proxy && meta.managed);
 }
 
+/** The plain Drizzle tables an app declares with `defineApp(label, { tables })`. */
+export function appTables(label: string): PgTable[] {
+  if (!registry.isInstalled(label)) return [];
+  const tables = registry.getAppConfig(label).options['tables'];
+  return Array.isArray(tables) ? tables.filter((t): t is PgTable => is(t, PgTable)) : [];
+}
+
+const pascal = (name: string) => name.replace(/(^|_)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+
 function fkName(table: string, columns: readonly string[], refTable: string, refColumns: readonly string[]): string {
   return `${table}_${columns.join('_')}_${refTable}_${refColumns.join('_')}_fk`;
 }
@@ -38,8 +53,10 @@ export function appModelState(label: string, kit: Kit): AppState {
   for (const meta of managedModels(label)) {
     const [own] = meta.ddlTables();
     if (!own) continue;
-    sources.push({ meta, table: own.table, extraForeignKeys: own.foreignKeys });
+    sources.push({ meta, name: meta.objectName, table: own.table, extraForeignKeys: own.foreignKeys });
   }
+  const owned = new Set(sources.map((s) => s.table));
+  for (const table of appTables(label)) if (!owned.has(table)) sources.push({ meta: undefined, name: pascal(getTableName(table)), table, extraForeignKeys: [] });
   const imports: Record<string, unknown> = {};
   const enums = new Set<unknown>();
   sources.forEach((source, i) => {
@@ -70,8 +87,8 @@ export function appModelState(label: string, kit: Kit): AppState {
         onUpdate: 'no action',
       };
     }
-    addDjangoConstraints(source.meta, table);
-    state.models.set(source.meta.objectName, { model: source.meta.objectName, fields, table });
+    if (source.meta) addDjangoConstraints(source.meta, table);
+    state.models.set(source.name, { model: source.name, fields, table });
   }
   for (const [key, value] of Object.entries(snapshot.enums ?? {})) state.enums.set(key, value);
   return state;

@@ -65,10 +65,10 @@ export function kitSnapshot(state: AppState): Record<string, unknown> {
   const schemas: Record<string, string> = {};
   for (const { table } of state.models.values()) {
     // Tables written by hand may leave out the parts they do not use; the kit wants them all.
-    tables[tableKey(table)] = {
+    const defaults: Omit<KitTable, 'name' | 'schema' | 'columns'> = {
       indexes: {}, foreignKeys: {}, compositePrimaryKeys: {}, uniqueConstraints: {}, checkConstraints: {}, policies: {}, isRLSEnabled: false,
-      ...table,
     };
+    tables[tableKey(table)] = { ...defaults, ...table };
     if (table.schema && table.schema !== 'public') schemas[table.schema] = table.schema;
   }
   const enums: Record<string, KitEnum> = {};

@@ -56,9 +56,13 @@ export async function* iterateChunks(qs: QuerySet<unknown, unknown>, chunkSize: 
       const plan = planSelect(state, { alias: connection.alias, session: undefined, extraWhere, forceOrdering: ['pk'], limit: chunkSize });
       if (plan.empty) return;
       const rows = await connection.run((db) => plan.build(db));
-      for (const row of rows) yield plan.mapRow(row);
-      if (rows.length < chunkSize) return;
-      last = (rows[rows.length - 1]!['m'] as Record<string, unknown>)[meta.pk.attname];
+      let instance: Record<string, unknown> | undefined;
+      for (const row of rows) {
+        instance = plan.mapRow(row) as Record<string, unknown>;
+        yield instance;
+      }
+      if (rows.length < chunkSize || !instance) return;
+      last = instance[meta.pk.attname];
     }
   }
   // any other ordering: chunks by offset, with the pk as tie-breaker for a stable order

@@ -86,14 +86,16 @@ async function prefetchOne(instances: Instance[], name: string, queryset: unknow
   const forward = field.kind === 'manyToMany' ? field : field.remoteField!;
   const queryName = field.kind === 'manyToMany' ? forward.remoteField!.name : forward.name;
   const ids = [...new Set(instances.map((o) => o[meta.pk.attname]))];
-  const rows = await inBatches(ids, (batch) => qs.filter({ [`${queryName}__in`]: batch }).annotate({ [PREFETCH_VALUE]: F(queryName) }));
+  const pairs: Array<[Instance, unknown]> = [];
+  for (const batch of batches(ids)) {
+    pairs.push(...((await qs.filter({ [`${queryName}__in`]: batch }).annotate({ [PREFETCH_VALUE]: F(queryName) }).fetchPairs(PREFETCH_VALUE)) as Array<[Instance, unknown]>));
+  }
+  const rows = pairs.map(([instance]) => instance);
   const groups = new Map<unknown, Instance[]>();
-  for (const row of rows) {
-    const key = row[PREFETCH_VALUE];
-    delete row[PREFETCH_VALUE];
+  for (const [instance, key] of pairs) {
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
-    list.push(row);
+    list.push(instance);
   }
   for (const obj of instances) {
     const list = groups.get(obj[meta.pk.attname]) ?? [];

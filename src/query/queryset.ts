@@ -646,6 +646,27 @@ export class QuerySet<out M = unknown, out R = M> implements PromiseLike<R[]>, A
     return this.#fetch();
   }
 
+  /**
+   * Evaluates and pairs each instance with the value of annotation `name` read from its own row
+   * (prefetching: with an identity map several rows may share one instance, so the annotation
+   * cannot be read back from the instance).
+   */
+  async fetchPairs(name: string): Promise<Array<[M, unknown]>> {
+    const session = activeSession();
+    if (session) await session.beforeQuery();
+    const connection = this.#connection();
+    const plan = planSelect(this.state, { alias: connection.alias, session });
+    if (plan.empty) return [];
+    const rows = await connection.run((db) => plan.build(db));
+    return rows.map((row) => {
+      const values = ('m' in row && typeof row['m'] === 'object' ? row['m'] : row) as Row;
+      const value = values[name];
+      const instance = plan.mapRow(row) as Row;
+      delete instance[name];
+      return [instance as M, value];
+    });
+  }
+
   /** Sets the result cache (prefetch answers related managers from it). */
   setResultCache(rows: R[]): this {
     this.#cache = rows;

@@ -118,6 +118,19 @@ function withMapper(expression: SQL, mapper: ((v: unknown) => unknown) | undefin
   return mapper ? expression.mapWith(mapper) : expression;
 }
 
+/** The selection of every column of a model's table, built once per model (rows map to instances as is). */
+const plainSelections = new WeakMap<Options, Selection>();
+function plainSelection(meta: Options): Selection {
+  let selection = plainSelections.get(meta);
+  if (!selection) {
+    selection = {};
+    const table = meta.table as unknown as Record<string, unknown>;
+    for (const field of meta.concreteFields) if (!field.manyToMany) selection[field.attname] = table[field.attname];
+    plainSelections.set(meta, selection);
+  }
+  return selection;
+}
+
 export function planSelect(state: QueryState, options: PlanOptions): SelectPlan {
   const meta = state.model._meta as Options;
   const compiler = new Compiler(meta);
@@ -140,6 +153,7 @@ export function planSelect(state: QueryState, options: PlanOptions): SelectPlan 
       };
   let related: RelatedNode[] = [];
   let deferred: Set<string> | undefined;
+  let flat = false;
   const values = state.values;
   if (values) {
     const names = values.fields.length > 0 ? values.fields : [...meta.concreteFields.filter((f) => !f.manyToMany).map((f) => f.attname), ...[...compiler.annotations.entries()].filter(([, a]) => a.select).map(([n]) => n)];
@@ -159,12 +173,21 @@ export function planSelect(state: QueryState, options: PlanOptions): SelectPlan 
       selectExpr(selection, name, col(end.ref, end.field), undefined);
     }
   } else {
-    const main: Selection = {};
+    // Without selectRelated the row is the model's values as is (no nesting to build and unpack)
+    const nested = state.selectRelated === true || state.selectRelated.length > 0;
+    const group = nested ? 'm' : undefined;
     const loaded = loadedFields(meta, state);
     deferred = loaded.deferred;
-    for (const field of loaded.fields) selectExpr(main, field.attname, col(compiler.root, field), 'm');
-    for (const [name, annotation] of compiler.annotations) if (annotation.select) selectExpr(main, name, withMapper(annotation.sql, annotation.mapper), 'm');
-    selection['m'] = main;
+    const selected = [...compiler.annotations].filter(([, a]) => a.select);
+    let main: Selection;
+    if (!nested && !options.rawColumns && !deferred && selected.length === 0) main = plainSelection(meta);
+    else {
+      main = nested ? {} : selection;
+      for (const field of loaded.fields) selectExpr(main, field.attname, col(compiler.root, field), group);
+      for (const [name, annotation] of selected) selectExpr(main, name, withMapper(annotation.sql, annotation.mapper), group);
+    }
+    if (nested) selection['m'] = main;
+    flat = !nested;
     related = selectRelatedTree(compiler, state);
     for (const node of related) {
       const group: Selection = {};
@@ -186,10 +209,11 @@ export function planSelect(state: QueryState, options: PlanOptions): SelectPlan 
   const session = options.session;
   const alias = options.alias;
 
+  const finalSelection = flat && !values && Object.keys(selection).length === 0 ? plainSelection(meta) : selection;
   const build = (db: AnyDrizzle) => {
     // Drizzle's builder types track every call; djazzle builds dynamically, so it drives it untyped.
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    let q: any = distinctOn.length > 0 ? db.selectDistinctOn(distinctOn as never, selection as never) : state.distinct ? db.selectDistinct(selection as never) : db.select(selection as never);
+    let q: any = distinctOn.length > 0 ? db.selectDistinctOn(distinctOn as never, finalSelection as never) : state.distinct ? db.selectDistinct(finalSelection as never) : db.select(finalSelection as never);
     q = q.from(compiler.root.table);
     for (const join of joins) q = join.type === 'left' ? q.leftJoin(join.ref.table, join.on) : q.innerJoin(join.ref.table, join.on);
     if (whereSql) q = q.where(whereSql);
@@ -231,7 +255,7 @@ export function planSelect(state: QueryState, options: PlanOptions): SelectPlan 
   };
 
   const mapModelRow = (row: Row): unknown => {
-    const instance = toInstance(row['m'] as Row);
+    const instance = toInstance(flat ? row : (row['m'] as Row));
     if (related.length === 0) return instance;
     const built = new Map<RelatedNode, HasState | null>();
     for (const node of related) {

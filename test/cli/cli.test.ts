@@ -35,16 +35,12 @@ afterAll(async () => {
 const count = async (table: string) => Number((await db.execute(`SELECT count(*)::int AS n FROM ${table}`))[0]!['n']);
 
 describe('djazzle CLI', { timeout: 120_000 }, () => {
-  it('has --help for the program and every command', async () => {
+  it('has --help listing every command (each command\'s own --help: config.test.ts)', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
     for (const name of ['check', 'dumpdata', 'flush', 'inspectdb', 'loaddata', 'makemigrations', 'migrate', 'remove_stale_contenttypes', 'runserver', 'shell', 'showmigrations', 'sqlmigrate']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
-    const command = await cli('makemigrations', '--help');
-    expect(command).toMatchObject({ code: 0, stderr: '' });
-    expect(command.stdout).toContain('usage: djazzle makemigrations [app_label ...] [options]');
-    expect(command.stdout).toContain('--rename <old:new>');
     const unknown = await cli('migrate', '--bogus');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--bogus'");

@@ -3,7 +3,7 @@
  * and `--help` of every command. In-process (`main()` with captured output): the subprocess runs
  * are in `cli.test.ts`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defineApp, ImproperlyConfigured } from 'djazzle';
@@ -62,7 +62,7 @@ describe('main()', () => {
   it('uses the database alias given with --database; a missing alias and a missing config are named', async () => {
     writeFileSync(join(dir, 'djazzle.config.ts'), `import { defineApp, defineConfig } from 'djazzle';
 export default defineConfig({
-  databases: { default: 'memory://', reports: { url: 'memory://', driver: 'pglite' } },
+  databases: { default: 'memory://', reports: { url: 'file:./reports-db', driver: 'pglite' } },
   installedApps: [defineApp('cfgrun', { models: [] })],
 });
 `);
@@ -71,9 +71,19 @@ export default defineConfig({
     writeFileSync(join(folder, '0001_initial.ts'), `import { defineMigration, RunSQL } from 'djazzle/migrations';
 export default defineMigration({ app: 'cfgrun', name: '0001_initial', dependencies: [], operations: [RunSQL({ sql: 'CREATE TABLE cfgrun_t (id int)', reverseSql: 'DROP TABLE cfgrun_t' })] });
 `);
+    // Run from a subfolder: the config is found upwards, and file: paths are relative to it.
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
     const migrated = capture();
-    expect(await main(['migrate', '--database', 'reports'], { io: migrated, cwd: dir, env: {} })).toBe(0);
+    expect(await main(['migrate', '--database', 'reports'], { io: migrated, cwd: sub, env: {} })).toBe(0);
+    expect(existsSync(join(dir, 'reports-db', 'PG_VERSION'))).toBe(true);
     expect(migrated.stdout).toContain('Applying cfgrun.0001_initial... OK');
+    const plan = capture();
+    expect(await main(['migrate', 'cfgrun', 'zero', '--plan', '--database', 'reports'], { io: plan, cwd: dir, env: {} })).toBe(0);
+    expect(plan.stdout).toBe('Planned operations:\ncfgrun.0001_initial (backwards)\n    Raw SQL operation\n');
+    const back = capture();
+    expect(await main(['migrate', 'cfgrun', 'zero', '--database', 'reports'], { io: back, cwd: dir, env: {} })).toBe(0);
+    expect(back.stdout).toContain('  Unapply all migrations: cfgrun\nRunning migrations:\n  Unapplying cfgrun.0001_initial... OK');
     const missing = capture();
     expect(await main(['showmigrations', '--database', 'nowhere'], { io: missing, cwd: dir, env: {} })).toBe(1);
     expect(missing.stderr).toContain("ImproperlyConfigured: The database 'nowhere' is not in 'databases' of");

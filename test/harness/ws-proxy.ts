@@ -35,6 +35,25 @@ function parseAddress(requestUrl: string | undefined): { host: string; port: num
   return { host: host === '[::1]' ? '::1' : host, port };
 }
 
+/**
+ * Whether `chunk` is whole frontend messages ending with Terminate ('X', length 4). PostgreSQL
+ * closes the connection when it reads Terminate; Neon's WebSocket shim relies on that (its
+ * `end()` never closes the socket itself: pg calls `write(data, callback)` and the shim takes the
+ * callback for an encoding), while pglite-socket keeps the connection open. The proxy closes it,
+ * as Neon's proxy sees the server do.
+ */
+function endsWithTerminate(chunk: Buffer): boolean {
+  let offset = 0;
+  let last = 0;
+  while (offset + 5 <= chunk.length) {
+    last = chunk[offset]!;
+    const length = chunk.readInt32BE(offset + 1);
+    if (length < 4) return false; // not message boundaries (a startup packet, a message split across frames)
+    offset += 1 + length;
+  }
+  return offset === chunk.length && last === 0x58 && chunk.length >= 5 && chunk.readInt32BE(chunk.length - 4) === 4;
+}
+
 function relay(ws: WebSocket, host: string, port: number): void {
   const socket = tcpConnect({ host, port });
   socket.setNoDelay(true);
@@ -55,6 +74,7 @@ function relay(ws: WebSocket, host: string, port: number): void {
     const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (connected) socket.write(chunk);
     else pending.push(chunk);
+    if (endsWithTerminate(chunk)) socket.end(); // the server closes after Terminate; the 'close' handler closes the WebSocket
   });
   ws.on('close', () => socket.destroy());
   ws.on('error', () => socket.destroy());

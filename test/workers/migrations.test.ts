@@ -1,13 +1,14 @@
 /**
- * Migrations applied from inside workerd: a Worker imports an app's migrations folder (its
- * `index.ts`, written by makemigrations) and runs `migrate()` on `neon-http` and `neon-ws`. Nothing
- * reads files or loads drizzle-kit at apply time, so the bundle holds only the migration modules.
+ * Migrations applied from inside workerd: the migration modules are bundled into the Worker (they
+ * are imported, as a Worker imports an app's migrations folder index) and `migrate()` runs on
+ * `neon-http` and `neon-ws`. Nothing reads files or loads drizzle-kit at apply time. The data
+ * migration (RunCode) uses historical models in workerd; the failing one stops with its statement.
  */
 import { describe, expect, inject, it } from 'vitest';
 import { connect } from 'djazzle';
-import { migrate, showMigrations } from 'djazzle/migrations';
-import library from '../../examples/library/migrations/index.js';
+import { migrate, MigrationError, showMigrations } from 'djazzle/migrations';
 import { isSkipped } from '../harness/descriptor.js';
+import { failingHistory, historicalHistory } from '../migrations/helpers.js';
 
 const harnesses = inject('djazzleHarness');
 
@@ -20,18 +21,26 @@ for (const driver of ['neon-http', 'neon-ws'] as const) {
     continue;
   }
   describe(`bundled migrations on ${driver} in workerd`, () => {
-    it('applies, lists and unapplies the migrations of an imported folder index', async () => {
+    it('applies, lists and unapplies bundled migrations, data migrations included, and stops at a failing one', async () => {
       const db = await connect(slot.url, { driver, alias: `worker-migrations-${driver}` });
+      const prefix = `wk${driver.replace('-', '')}`;
+      const seen: { fields?: string[]; pets?: number } = {};
+      const history = historicalHistory(prefix, seen);
+      const { good, bad } = failingHistory(`${prefix}f`);
       try {
-        const result = await migrate({ connection: db, migrations: [library], signals: false });
-        expect(result.done).toEqual(library.map((m) => `library.${m.name}`));
-        const statuses = await showMigrations({ connection: db, migrations: [library] });
-        expect(statuses.every((s) => s.applied instanceof Date)).toBe(true);
-        const tables = await db.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'library_%' ORDER BY 1");
-        expect(tables.map((t) => t['table_name'])).toContain('library_book_tags');
-        await migrate({ connection: db, migrations: [library], app: 'library', target: 'zero', signals: false });
-        expect(await db.execute("SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'library_%'")).toEqual([]);
+        const result = await migrate({ connection: db, migrations: [history, good], signals: false });
+        expect(result.done).toEqual(['fail.0001_initial', 'fail.0002_b', 'hist.0001_initial', 'hist.0002_people', 'hist.0003_rename']);
+        expect(seen).toEqual({ fields: ['id', 'fullName'], pets: 2 });
+        const failure = await migrate({ connection: db, migrations: [history, good, bad], signals: false }).catch((e: unknown) => e);
+        expect(failure).toBeInstanceOf(MigrationError);
+        expect(failure).toMatchObject({ migration: '0003_bad', statement: `INSERT INTO ${prefix}f_missing VALUES (1)` });
+        const statuses = await showMigrations({ connection: db, migrations: [history, good, bad] });
+        expect(statuses.filter((s) => s.applied === null).map((s) => s.name)).toEqual(['0003_bad']);
+        await migrate({ connection: db, migrations: [history, good], app: 'hist', target: 'zero', signals: false });
+        await migrate({ connection: db, migrations: [history, good], app: 'fail', target: 'zero', signals: false });
+        expect(await db.execute(`SELECT table_name FROM information_schema.tables WHERE table_name LIKE '${prefix}%'`)).toEqual([]);
       } finally {
+        await db.execute("DELETE FROM django_migrations WHERE app IN ('hist', 'fail')").catch(() => undefined);
         await db.close();
       }
     });

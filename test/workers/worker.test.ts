@@ -177,7 +177,7 @@ for (const driver of ['neon-ws', 'neon-http'] as const) {
           return c.json({ queries: c.var.session.queries.length }, 201);
         });
         const request = (name: string, fail?: string) =>
-          withDb(driver, () => app.request(`/tags/${name}${fail ? `?fail=${fail}` : ''}`, { method: 'POST' }));
+          withDb(driver, async () => app.request(`/tags/${name}${fail ? `?fail=${fail}` : ''}`, { method: 'POST' }));
         const quiet = console.error;
         console.error = () => undefined;
         try {
