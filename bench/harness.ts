@@ -41,10 +41,25 @@ export interface PairedWorkload<D = unknown, Z = unknown> {
   /** Operations per timed sample, for sub-millisecond operations (default 1). */
   readonly batch?: number;
   /**
+   * Operations one call of `djazzle` / `drizzle` performs itself, in a tight loop, for
+   * sub-microsecond operations where an `await` per call would dominate (default 1). Times are
+   * divided by `batch × opsPerCall`; statement counts stay per call.
+   */
+  readonly opsPerCall?: number;
+  /** An informational row: the ratio is printed, no target applies (a failed `check` or `statements` still fails). */
+  readonly info?: boolean;
+  /** Exact statements one call must send, per side (a mismatch fails the row). */
+  readonly statements?: { readonly djazzle?: number; readonly drizzle?: number };
+  /**
    * Minimum timed pairs (default 100 full / 12 quick). More are run (up to 6× / 3×) until the
    * median ratio is known to ±2 % (±5 % quick) or the time budget (60 s / 8 s) is spent.
    */
   readonly pairs?: Counts;
+  /**
+   * Full runs: stop once the 95 % interval of the median ratio is within ± this fraction of it
+   * (default 0.02); a tight target needs more pairs. Quick runs always use ± 5 %.
+   */
+  readonly precision?: number;
   /** Untimed warm-up pairs (default 20 full / 4 quick). */
   readonly warmup?: Counts;
   /** Once, before anything: data the workload reads. */
@@ -93,6 +108,8 @@ export interface ResultRow {
   readonly pass: boolean | null;
   /** Why it failed, or anything worth knowing; printed under the table. */
   readonly notes?: readonly string[];
+  /** Paired rows: the medians behind `djazzle` / `drizzle` (ms per operation), for workloads that build on them. */
+  readonly medians?: { readonly djazzle: number; readonly drizzle: number };
 }
 
 // ---- statistics ----------------------------------------------------------------------------
@@ -126,6 +143,8 @@ export function medianInterval(values: readonly number[]): [number, number] {
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
+  if (ms < 0.001) return `${(ms * 1e6).toFixed(0)} ns`;
+  if (ms < 0.01) return `${(ms * 1000).toFixed(2)} µs`;
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
   if (ms < 100) return `${ms.toFixed(2)} ms`;
   return `${ms.toFixed(0)} ms`;
@@ -150,7 +169,7 @@ async function timeSample(ctx: BenchContext, w: PairedWorkload, side: Side, inde
   const fn = side === 'djazzle' ? w.djazzle : w.drizzle;
   const start = performance.now();
   for (let j = 0; j < batch; j++) await fn.call(w, ctx, index * batch + j);
-  return (performance.now() - start) / batch;
+  return (performance.now() - start) / (batch * (w.opsPerCall ?? 1));
 }
 
 async function countStatements(ctx: BenchContext, w: PairedWorkload, side: Side, index: number, batch: number): Promise<{ result: unknown; queries: Array<{ sql: string; params: readonly unknown[] }> }> {
@@ -174,7 +193,7 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
   const plan = {
     minPairs: ctx.quick ? (w.pairs?.quick ?? 12) : (w.pairs?.full ?? 100),
     maxPairs: ctx.quick ? (w.pairs?.quick ?? 12) * 3 : (w.pairs?.full ?? 100) * 6,
-    precision: ctx.quick ? 0.05 : 0.02,
+    precision: ctx.quick ? 0.05 : (w.precision ?? 0.02),
     maxSeconds: ctx.quick ? 8 : 60,
   };
   const warmup = ctx.quick ? (w.warmup?.quick ?? 4) : (w.warmup?.full ?? 20);
@@ -231,7 +250,7 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
     ctx.progress(`pairs ${i + 1} (min ${plan.minPairs}, max ${plan.maxPairs})  ratio so far ${mid.toFixed(2)} [${lo.toFixed(2)}–${hi.toFixed(2)}]`);
     if (i + 1 >= plan.minPairs && i % 2 === 1) {
       if ((hi - lo) / 2 <= plan.precision * mid) {
-        stopReason = `±${(plan.precision * 100).toFixed(0)} % reached`;
+        stopReason = `±${Number((plan.precision * 100).toFixed(1))} % reached`;
         break;
       }
       if (performance.now() - started > budgetMs) {
@@ -245,6 +264,27 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
   const target = w.targetRatio ?? 1.1;
   const ratio = median(ratios);
   const [lo, hi] = medianInterval(ratios);
+  const expected = w.statements;
+  for (const [side, got] of [['djazzle', dj], ['drizzle', dz]] as const) {
+    const want = expected?.[side];
+    if (want !== undefined && got.queries.length !== want) {
+      notes.push(`${side} sent ${got.queries.length} statement(s), expected ${want}:\n${describeQueries(got.queries)}`);
+    }
+  }
+  if (w.info) {
+    return {
+      title: w.title,
+      djazzle: formatMs(median(djTimes)),
+      drizzle: formatMs(median(dzTimes)),
+      ratio: `${ratio.toFixed(2)} [${lo.toFixed(2)}–${hi.toFixed(2)}]`,
+      pairs: `${ratios.length} (${stopReason})`,
+      statements: `${dj.queries.length} / ${dz.queries.length}`,
+      target: expected ? `info, stmts ${expected.djazzle ?? '-'} / ${expected.drizzle ?? '-'}` : 'info',
+      pass: notes.length === 0 ? null : false,
+      notes,
+      medians: { djazzle: median(djTimes), drizzle: median(dzTimes) },
+    };
+  }
   const sameStatements = dj.queries.length <= dz.queries.length;
   const pass = ratio <= target && sameStatements && notes.length === 0;
   if (ratio > target) {
@@ -267,6 +307,7 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
     target: `≤ ${target.toFixed(2)}, = stmts`,
     pass,
     notes,
+    medians: { djazzle: median(djTimes), drizzle: median(dzTimes) },
   };
 }
 

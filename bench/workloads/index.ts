@@ -12,6 +12,11 @@ import bulkCreate from './bulk-create.js';
 import updateF from './update-f.js';
 import deleteCascade from './delete-cascade.js';
 import iteratorMemory from './iterator-memory.js';
+import sessionGet from './session-get.js';
+import sessionFlush from './session-flush.js';
+import saveNoReceivers from './save-no-receivers.js';
+import signalSend from './signal-send.js';
+import sessionMemory from './session-memory.js';
 
 export const workloads: readonly Workload[] = [
   getByPk,
@@ -22,5 +27,10 @@ export const workloads: readonly Workload[] = [
   bulkCreate,
   updateF,
   deleteCascade,
+  sessionGet,
+  sessionFlush,
+  saveNoReceivers,
+  signalSend,
   iteratorMemory,
+  sessionMemory,
 ];
