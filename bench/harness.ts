@@ -81,6 +81,12 @@ export interface CustomWorkload {
   readonly name: string;
   readonly title: string;
   run(ctx: BenchContext): Promise<ResultRow | ResultRow[]>;
+  /**
+   * Paired workloads this one runs inside (with `runPaired`), so that `bench/profile.ts` can run
+   * one side of them by name; `around` wraps that run (e.g. in a session).
+   */
+  readonly inner?: readonly PairedWorkload[];
+  around?<T>(ctx: BenchContext, fn: () => Promise<T>): Promise<T>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -178,14 +184,19 @@ async function countStatements(ctx: BenchContext, w: PairedWorkload, side: Side,
   return captureQueries(() => fn.call(w, ctx, index * batch));
 }
 
+/** The statements, numbered; a run of statements with the same SQL is one line (`5–44. … (× 40)`). */
 function describeQueries(queries: ReadonlyArray<{ sql: string; params: readonly unknown[] }>): string {
-  return queries
-    .map((q, i) => {
-      const params = q.params.length > 6 ? `${q.params.length} params` : JSON.stringify(q.params, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
-      const text = q.sql.length > 400 ? `${q.sql.slice(0, 400)}…` : q.sql;
-      return `      ${i + 1}. ${text}  -- ${params}`;
-    })
-    .join('\n');
+  const lines: string[] = [];
+  for (let i = 0; i < queries.length; ) {
+    const q = queries[i]!;
+    let end = i + 1;
+    while (end < queries.length && queries[end]!.sql === q.sql) end++;
+    const params = q.params.length > 6 ? `${q.params.length} params` : JSON.stringify(q.params, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    const text = q.sql.length > 400 ? `${q.sql.slice(0, 400)}…` : q.sql;
+    lines.push(end - i === 1 ? `      ${i + 1}. ${text}  -- ${params}` : `      ${i + 1}–${end}. ${text}  -- first: ${params} (× ${end - i})`);
+    i = end;
+  }
+  return lines.join('\n');
 }
 
 export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<ResultRow> {

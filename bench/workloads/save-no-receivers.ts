@@ -90,6 +90,7 @@ function signalCheckCost(): { ns: number; lo: number; hi: number } {
 export default defineCustom({
   name: 'save-no-receivers',
   title: paired.title,
+  inner: [paired],
   async run(ctx: BenchContext): Promise<ResultRow[]> {
     assertNoReceivers();
     const row = await runPaired(ctx, paired);

@@ -59,21 +59,25 @@ const paired = definePaired<Article | null, ArticleRow | undefined>({
   },
 }) as PairedWorkload;
 
+/** Runs `fn` inside one session on fresh data: the identity map stays warm for the whole run. */
+async function insideSession<T>(ctx: BenchContext, fn: () => Promise<T>): Promise<T> {
+  ctx.progress('setup');
+  await resetData(ctx.db);
+  try {
+    return await ctx.db.session(async (s) => {
+      session = s;
+      return fn();
+    });
+  } finally {
+    session = undefined;
+    byPk = new Map();
+  }
+}
+
 export default defineCustom({
   name: 'session-get',
   title: paired.title,
-  async run(ctx: BenchContext) {
-    ctx.progress('setup');
-    await resetData(ctx.db);
-    try {
-      // the whole paired run happens inside one session, so the identity map stays warm
-      return await ctx.db.session(async (s) => {
-        session = s;
-        return runPaired(ctx, paired);
-      });
-    } finally {
-      session = undefined;
-      byPk = new Map();
-    }
-  },
+  inner: [paired],
+  around: insideSession,
+  run: (ctx: BenchContext) => insideSession(ctx, () => runPaired(ctx, paired)),
 });

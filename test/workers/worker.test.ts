@@ -40,7 +40,7 @@ function memoryKv() {
 /** An execution context whose `waitUntil` promises the test awaits. */
 function executionContext() {
   const pending: Promise<unknown>[] = [];
-  return { ctx: { waitUntil: (promise: Promise<unknown>) => void pending.push(promise), passThroughOnException() {} }, settle: () => Promise.all(pending) };
+  return { ctx: { waitUntil: (promise: Promise<unknown>) => void pending.push(promise), passThroughOnException() {} }, settle: () => Promise.all(pending), pending };
 }
 
 function queueBatch(bodies: unknown[]) {
@@ -50,14 +50,14 @@ function queueBatch(bodies: unknown[]) {
   return { batch: { queue: 'djazzle-signal-events', messages, ackAll() {}, retryAll() {} }, acked, retried };
 }
 
-async function call(env: WorkerEnv, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json | null; text: string }> {
+async function call(env: WorkerEnv, method: string, path: string, body?: unknown): Promise<{ status: number; json: Json | null; text: string; waitedFor: number }> {
   const init: RequestInit = { method };
   if (body !== undefined) Object.assign(init, { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  const { ctx, settle } = executionContext();
+  const { ctx, settle, pending } = executionContext();
   const response = await worker.fetch(new Request(`http://worker.test${path}`, init), env, ctx);
   const text = await response.text();
   await settle(); // the queue send after commit, the connection's close
-  return { status: response.status, json: text ? (JSON.parse(text) as Json) : null, text };
+  return { status: response.status, json: text ? (JSON.parse(text) as Json) : null, text, waitedFor: pending.length };
 }
 
 /** Runs `fn` with a connection of the test's own as `'default'`. */
@@ -93,6 +93,7 @@ for (const driver of ['neon-ws', 'neon-http'] as const) {
       expect(page.json!['results'].map((b: Json) => b['title'])).toEqual(['Kindred', 'The Dispossessed']);
       expect(page.json!['next']).toBe('http://worker.test/api/books?ordering=-published&pageSize=2&page=3');
       expect(page.json!['previous']).toBe('http://worker.test/api/books?ordering=-published&pageSize=2');
+      expect(page.waitedFor).toBe(1); // the request's connection, closed after the answer
       const search = await call(env, 'GET', '/api/books?search=earthsea');
       expect(search.json!['results']).toEqual([{ id: 1, title: 'A Wizard of Earthsea', published: 1968, authorId: 1, createdAt: expect.any(String) }]);
       const authors = await call(env, 'GET', '/authors');
@@ -149,7 +150,8 @@ for (const driver of ['neon-ws', 'neon-http'] as const) {
         const activityBefore = await withDb(driver, () => Activity.objects.count());
         const review = await call(env, 'POST', '/api/reviews', { bookId: 2, rating: 4, body: 'From the Worker.' });
         expect(review).toMatchObject({ status: 201, json: { bookId: 2, rating: 4 } });
-        expect(queue.sent).toHaveLength(1); // sent inside ctx.waitUntil, after the request's transaction committed
+        expect(review.waitedFor).toBe(2); // ctx.waitUntil: the queue send (after the request's transaction committed) and the connection's close
+        expect(queue.sent).toHaveLength(1);
         expect(queue.sent[0]!.body).toEqual({ id: expect.any(String), using: 'default' });
         const { batch, acked, retried } = queueBatch(queue.sent.map((m) => m.body));
         await worker.queue(batch, env);
