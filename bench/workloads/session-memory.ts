@@ -16,7 +16,8 @@
  * ```
  * Heap: `process.memoryUsage().heapUsed` after `global.gc()`, before the run (after a warm-up of
  * 500 sessions: JIT, statement caches) and every 1,000 sessions; growth is the level at the end
- * minus the level before (the peak is printed too). Times per session come from the same runs
+ * minus the level before (the peak, and the slope of the samples in bytes per session, are
+ * printed too). Times per session come from the same runs
  * (which include those few collections) and are info.
  */
 import { eq } from 'drizzle-orm';
@@ -51,7 +52,19 @@ function drizzleSession(ctx: BenchContext): One {
 interface Measured {
   growth: number;
   peak: number;
+  /** Least-squares slope of the heap samples: bytes kept per session (≈ 0 when flat). */
+  perSession: number;
   msPerSession: number;
+}
+
+function slope(points: ReadonlyArray<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
 }
 
 /** Runs `total` sessions, `concurrency` at a time, sampling the heap (after a collection) every 1,000. */
@@ -62,6 +75,7 @@ async function measure(ctx: BenchContext, label: string, one: One, pks: readonly
   collectGarbage();
   const base = process.memoryUsage().heapUsed;
   let peak = 0;
+  const samples: Array<[number, number]> = [[0, 0]];
   let done = 0;
   let next = 0;
   const start = performance.now();
@@ -72,7 +86,9 @@ async function measure(ctx: BenchContext, label: string, one: One, pks: readonly
       done++;
       if (done % SAMPLE_EVERY === 0) {
         collectGarbage();
-        peak = Math.max(peak, process.memoryUsage().heapUsed - base);
+        const level = process.memoryUsage().heapUsed - base;
+        samples.push([done, level]);
+        peak = Math.max(peak, level);
         ctx.progress(`${label}: ${done.toLocaleString('en')}/${total.toLocaleString('en')} sessions, heap +${formatMb(peak)} (peak)`);
       }
     }
@@ -82,8 +98,11 @@ async function measure(ctx: BenchContext, label: string, one: One, pks: readonly
   collectGarbage();
   collectGarbage();
   const growth = process.memoryUsage().heapUsed - base;
-  return { growth, peak: Math.max(peak, growth), msPerSession: ms / total };
+  samples.push([total, growth]);
+  return { growth, peak: Math.max(peak, growth), perSession: slope(samples), msPerSession: ms / total };
 }
+
+const describe = (m: Measured) => `${m.growth >= 0 ? '+' : ''}${formatMb(m.growth)} (peak +${formatMb(m.peak)}, ${m.perSession.toFixed(0)} B/session)`;
 
 export default defineCustom({
   name: 'session-memory',
@@ -109,8 +128,8 @@ export default defineCustom({
       if (dj.growth >= TARGET_BYTES) notes.push(`heap grew ${formatMb(dj.growth)} over ${total.toLocaleString('en')} sessions (≥ 5 MB; peak +${formatMb(dj.peak)})`);
       rows.push({
         title: `${total.toLocaleString('en')} sessions, ${concurrency === 1 ? 'one after another' : `concurrency ${concurrency}`}: heap growth`,
-        djazzle: `${dj.growth >= 0 ? '+' : ''}${formatMb(dj.growth)} (peak +${formatMb(dj.peak)})`,
-        drizzle: `${dz.growth >= 0 ? '+' : ''}${formatMb(dz.growth)} (peak +${formatMb(dz.peak)})`,
+        djazzle: describe(dj),
+        drizzle: describe(dz),
         ratio: '-',
         statements: stmts,
         target: '< 5 MB',
