@@ -44,6 +44,7 @@ describe('validateConfig', () => {
 });
 
 describe('main()', () => {
+  mkdirSync(join(repoRoot, '.tmp'), { recursive: true }); // git-ignored: absent in a fresh clone
   const dir = mkdtempSync(join(repoRoot, '.tmp', 'config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

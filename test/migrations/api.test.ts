@@ -3,7 +3,7 @@
  * without prompts, files written and loaded back), sqlMigrate, the graph's errors, and the
  * signals `migrate()` sends. The behaviour on each driver is in `drivers.test.ts`.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,8 @@ describe('makeMigrations', () => {
   });
 
   it('writes TypeScript modules and a folder index that load back as the same migrations, in sync with the models', async () => {
+    // inside the repository (so that `djazzle` resolves from the written modules); .tmp/ is git-ignored, so create it
+    await mkdir(join(root, '.tmp'), { recursive: true });
     const dir = await mkdtemp(join(root, '.tmp', 'migrations-'));
     try {
       const { migrations: planned } = await makeMigrations({ migrations: [], installed: INSTALLED });
