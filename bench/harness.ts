@@ -22,6 +22,8 @@ export interface BenchContext {
   progress(message: string): void;
   /** A line of information printed under the progress (kept in the log). */
   log(message: string): void;
+  /** `--gc-every N`: timed pairs between forced full collections (0: none); default 10. */
+  readonly gcEvery?: number;
 }
 
 interface Counts {
@@ -60,6 +62,11 @@ export interface PairedWorkload<D = unknown, Z = unknown> {
    * (default 0.02); a tight target needs more pairs. Quick runs always use ± 5 %.
    */
   readonly precision?: number;
+  /**
+   * Timed pairs between forced full collections (default: `--gc-every`, else 10; 0: never). A
+   * forced collection resets V8's heap limits, and the pairs after it pay for that (see the README).
+   */
+  readonly gcEvery?: number;
   /** Untimed warm-up pairs (default 20 full / 4 quick). */
   readonly warmup?: Counts;
   /** Once, before anything: data the workload reads. */
@@ -199,6 +206,9 @@ function describeQueries(queries: ReadonlyArray<{ sql: string; params: readonly 
   return lines.join('\n');
 }
 
+/** Timed pairs between forced full collections (`--gc-every`, a workload's `gcEvery`). */
+export const DEFAULT_GC_EVERY = 10;
+
 export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<ResultRow> {
   const batch = w.batch ?? 1;
   const plan = {
@@ -208,6 +218,7 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
     maxSeconds: ctx.quick ? 8 : 60,
   };
   const warmup = ctx.quick ? (w.warmup?.quick ?? 4) : (w.warmup?.full ?? 20);
+  const gcEvery = w.gcEvery ?? ctx.gcEvery ?? DEFAULT_GC_EVERY;
   ctx.progress('setup');
   await w.setup(ctx);
   let index = 0;
@@ -242,7 +253,7 @@ export async function runPaired(ctx: BenchContext, w: PairedWorkload): Promise<R
   const budgetMs = plan.maxSeconds * 1000;
   let stopReason = 'max pairs';
   for (let i = 0; i < plan.maxPairs; i++) {
-    if (i % 10 === 0) collectGarbage(); // keep full collections out of the timed samples
+    if (gcEvery > 0 && i % gcEvery === 0) collectGarbage(); // keep full collections out of the timed samples
     let tDj: number;
     let tDz: number;
     if (i % 2 === 0) {

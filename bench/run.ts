@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only <name>[,<name>…]] [-- --sql] [-- --list]`
+ * `npm run bench [-- --quick] [-- --only <name>[,<name>…]] [-- --sql] [-- --list] [-- --gc-every <pairs>]`
  *
  * Runs every workload of `bench/workloads/` with djazzle and with hand-written Drizzle on one
  * in-memory PGlite database, in interleaved pairs, and prints a table of medians, ratios,
@@ -17,24 +17,30 @@ const CHILD_FLAG = 'DJAZZLE_BENCH_CHILD';
 
 interface Args {
   quick: boolean;
+  gcEvery: number | undefined;
   only: string[] | undefined;
   showSql: boolean;
   list: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: undefined, showSql: false, list: false };
+  const args: Args = { quick: false, gcEvery: undefined, only: undefined, showSql: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') args.quick = true;
     else if (arg === '--sql') args.showSql = true;
     else if (arg === '--list') args.list = true;
+    else if (arg === '--gc-every' || arg.startsWith('--gc-every=')) {
+      const value = Number(arg === '--gc-every' ? argv[++i] : arg.slice('--gc-every='.length));
+      if (!Number.isInteger(value) || value < 0) throw new Error('--gc-every needs a whole number of pairs (0: no forced collections)');
+      args.gcEvery = value;
+    }
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       if (!value) throw new Error('--only needs a workload name (see --list)');
       args.only = [...(args.only ?? []), ...value.split(',').filter(Boolean)];
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only <name>[,<name>]] [--sql] [--list]');
+      console.log('usage: npm run bench -- [--quick] [--only <name>[,<name>]] [--sql] [--list] [--gc-every <pairs>]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
         db,
         quick: args.quick,
         showSql: args.showSql,
+        gcEvery: args.gcEvery,
         progress: (message: string) => progress.update(message),
         log: (message: string) => progress.log(message),
       };

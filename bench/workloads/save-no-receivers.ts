@@ -8,10 +8,12 @@
  * await db.drizzle.insert(articles).values({ headline, pubDate, reporterId }).returning();
  * ```
  * The ratio measures everything `save()` does on top of Drizzle (the instance, coercion, the
- * signal checks, the session lookup); a second, info row isolates the signal checks one save
- * makes when nobody listens (`preInit`/`postInit.hasListeners` in the constructor,
- * `hasDurableListeners` and `preSave`/`postSave.hasListeners` in `save()`), timed in a tight
- * loop, as a share of the median `save()`.
+ * signal checks, the session lookup). Two info rows follow: the same pairs without the harness's
+ * forced full collection every 10 pairs (`gcEvery: 0`; `save()` is more sensitive than the bare
+ * INSERT to the heap state those collections leave, see bench/README.md), and the signal checks
+ * one save makes when nobody listens alone (`preInit`/`postInit.hasListeners` in the
+ * constructor, `hasDurableListeners` and `preSave`/`postSave.hasListeners` in `save()`), timed
+ * in a tight loop, as a share of the median `save()`.
  */
 import { postInit, postSave, preInit, preSave, type Signal } from 'djazzle/signals';
 import { type BenchContext, collectGarbage, defineCustom, definePaired, formatMs, median, medianInterval, type PairedWorkload, type ResultRow, runPaired } from '../harness.js';
@@ -87,13 +89,18 @@ function signalCheckCost(): { ns: number; lo: number; hi: number } {
   return { ns: Math.max(0, median(perRun)), lo, hi };
 }
 
+/** The same pairs without forced full collections between them: how much of the gap the bench's collections make. */
+const pairedNoGc = { ...paired, name: 'save-no-receivers-nogc', title: 'save(), no signal receivers, no forced GC', gcEvery: 0, info: true } as PairedWorkload;
+
 export default defineCustom({
   name: 'save-no-receivers',
   title: paired.title,
-  inner: [paired],
+  inner: [paired, pairedNoGc],
   async run(ctx: BenchContext): Promise<ResultRow[]> {
     assertNoReceivers();
     const row = await runPaired(ctx, paired);
+    assertNoReceivers();
+    const noGc = await runPaired(ctx, pairedNoGc);
     assertNoReceivers();
     ctx.progress('signal checks alone');
     const cost = signalCheckCost();
@@ -101,10 +108,11 @@ export default defineCustom({
     const share = (cost.ns * 1e-6) / saveMs;
     const notes = [...(row.notes ?? [])];
     if (row.pass === false) {
-      notes.push(`the signal checks take ${cost.ns.toFixed(0)} ns per save (${(share * 100).toFixed(3)} % of it, next row): the gap is elsewhere in save()`);
+      notes.push(`the signal checks take ${cost.ns.toFixed(0)} ns per save (${(share * 100).toFixed(3)} % of it, row "signal checks alone"): the gap is elsewhere in save()`);
     }
     return [
       { ...row, notes },
+      noGc,
       {
         title: 'save(): signal checks alone (no receivers)',
         djazzle: `${cost.ns.toFixed(0)} ns / save`,
