@@ -91,6 +91,12 @@ export function planInserts(inserts: readonly object[]): { levels: InsertLevel[]
       deferred.push(breakable);
       continue;
     }
+    // Hold back a model's ready rows while other rows of that model still wait for their parents
+    // (and nothing waits for them), so that each model gets one multi-row INSERT, not one per level.
+    const waitingModels = new Set([...remaining].filter((i) => !ready.includes(i)).map((i) => metaOf(i).concreteModel));
+    const needed = new Set([...remaining].flatMap((i) => pendingParents(i, pending).map((e) => e.parent as object)));
+    const held = ready.filter((i) => waitingModels.has(metaOf(i).concreteModel) && !needed.has(i));
+    if (held.length < ready.length) for (const instance of held) ready.splice(ready.indexOf(instance), 1);
     const byModel = new Map<AnyModelClass, Instance[]>();
     for (const instance of ready) {
       remaining.delete(instance);

@@ -108,7 +108,7 @@ export class Signal<P = Record<string, unknown>> {
 
   /** The receivers `send` would call for `sender`, in connection order. */
   #collect(sender: Sender, payload: P): DispatchContext<P> {
-    const context: DispatchContext<P> = { payload: { ...payload, sender, signal: this }, calls: [] };
+    const context: DispatchContext<P> = { payload: Object.assign({}, payload, { sender, signal: this }), calls: [] };
     this.#emitter.emit(EVENT, context);
     return context;
   }
