@@ -19,7 +19,7 @@ import { requireTransactionsForDurable } from '../models/instance-methods.js';
 import type { AnyModelClass, Field } from '../models/field.js';
 import type { Options } from '../models/options.js';
 import { STATE, type HasState } from '../models/state.js';
-import { m2mChanged, postDelete, preDelete } from '../signals/builtins.js';
+import { postDelete, preDelete } from '../signals/builtins.js';
 import { batches } from './batching.js';
 import { NOTHING } from './lookups.js';
 import type { QuerySet } from './queryset.js';
@@ -386,9 +386,7 @@ export async function deleteQuerySet(qs: AnyQuerySet): Promise<[number, Record<s
 
 export async function deleteInstances(objs: Instance[], origin: unknown): Promise<[number, Record<string, number>]> {
   if (objs.length === 0) return [0, {}];
-  const meta = metaOf(objs[0]!.constructor as AnyModelClass);
   const alias = activeSession()?.alias ?? objs[0]![STATE].db ?? 'default';
-  void meta;
   return collectAndDelete(getConnection(alias), objs, origin);
 }
 
@@ -405,5 +403,3 @@ async function collectAndDelete(connection: Connection, objs: Instance[], origin
   return connection.capabilities.interactiveTransactions ? atomic(run, { using: connection.alias, savepoint: false }) : run();
 }
 
-/** m2m through rows are removed with their owner; exported for related managers. */
-export { m2mChanged };

@@ -138,9 +138,9 @@ export class Compiler implements CompileContext {
     return { table: aliasTable(table, name) as unknown as PgTable, name, meta };
   }
 
-  #join(parent: TableRef, hop: Hop, parentNullable: boolean, suffix = ''): { ref: TableRef; nullable: boolean } {
+  #join(parent: TableRef, hop: Hop, parentNullable: boolean): { ref: TableRef; nullable: boolean } {
     const { field } = hop;
-    const key = `${parent.name}|${field.model._meta.label}.${field.name}|${field.kind}${suffix}`;
+    const key = joinKey(parent, field);
     const candidates = this.joins.filter((j) => j.key === key);
     const reusable = candidates.filter((j) => !j.multi || this.#reuse === null || this.#reuse.has(j));
     const existing = reusable[reusable.length - 1];
@@ -229,8 +229,7 @@ export class Compiler implements CompileContext {
         const { near, far } = this.#m2mSides(last.field);
         if (far.targetField === field) {
           const { ref: parent } = this.#follow(hops.slice(0, -1), this.root, false);
-          const key = `${parent.name}|${last.field.model._meta.label}.${last.field.name}|${last.field.kind}`;
-          return { ref: this.#joinThrough(parent, last.field, key, near), field: far, nullable: true };
+          return { ref: this.#joinThrough(parent, last.field, joinKey(parent, last.field), near), field: far, nullable: true };
         }
       }
     }
@@ -266,7 +265,7 @@ export class Compiler implements CompileContext {
           continue;
         }
         if (next !== undefined && !isLookup(next)) {
-          throw new FieldError(isTransform(next) || !field.isForwardSingle ? `Related Field got invalid lookup: ${next}` : `Related Field got invalid lookup: ${next}`);
+          throw new FieldError(`Related Field got invalid lookup: ${next}`);
         }
         if (!field.isForwardSingle) {
           hops.push({ field, from: current });
@@ -302,8 +301,7 @@ export class Compiler implements CompileContext {
     if (annotation) return { sql: annotation.sql, field: undefined, nullable: true };
     const end = this.resolvePath(name);
     if (end.rest.length > 0) throw new FieldError(`Joined field references are not permitted in this query ('${name}').`);
-    const field = end.field.isRelation && !end.field.isForwardSingle ? end.field : end.field;
-    return { sql: sql`${col(end.ref, field)}`, field, nullable: end.nullable };
+    return { sql: sql`${col(end.ref, end.field)}`, field: end.field, nullable: end.nullable };
   }
 
   // ---- conditions -------------------------------------------------------------------------
@@ -590,6 +588,11 @@ export class Compiler implements CompileContext {
   havingCondition(): Condition {
     return combine(this.having, 'AND');
   }
+}
+
+/** The identity of a join: the same relation followed from the same table is one join (reused per Django's rules). */
+function joinKey(parent: TableRef, field: Field): string {
+  return `${parent.name}|${field.model._meta.label}.${field.name}|${field.kind}`;
 }
 
 function flip(term: string): string {

@@ -11,8 +11,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { CompileContext } from './context.js';
 
-type Ctor<T> = abstract new (...args: never[]) => T;
-
 /** Makes a class callable without `new` (`F('x')`), keeping `instanceof` and `new F('x')`. */
 export function callable<A extends unknown[], T>(cls: new (...args: A) => T): { (...args: A): T; new (...args: A): T; prototype: T } {
   const fn = function (...args: A): T {
@@ -372,8 +370,4 @@ export class RawSQL extends Expression {
   compile(): SQL {
     return this.fragment;
   }
-}
-
-export function isExpressionOf<T>(value: unknown, cls: Ctor<T>): value is T {
-  return value instanceof cls;
 }

@@ -29,11 +29,7 @@ type CheckKnownKey<M, K extends string> = K extends ScalarKeys<M> | 'pk'
       ? Rest extends LookupSuffix
         ? unknown
         : never
-      : Head extends Exclude<keyof M, keyof ModelInstance> & string
-        ? unknown
-        : string extends ScalarKeys<M>
-          ? unknown
-          : unknown
+      : unknown // a relation (or an unknown head): spanning paths are checked at run time
     : K extends Exclude<keyof M, keyof ModelInstance> & string
       ? unknown
       : string extends ScalarKeys<M>
